@@ -1,0 +1,621 @@
+// Package broker is the protocol-neutral core: destinations, dispatch,
+// acknowledgements, transactions, durable subscriptions, dead letters. STOMP
+// and OpenWire are adapters in internal/ that translate frames into calls on
+// Conn and Consumer; Go programs embed the broker and use the same calls (or
+// the in-process Client).
+//
+// Lock order (outer first): Broker.mu -> topic.mu -> msgQueue.mu.
+// Conn.mu is never held while taking a destination lock. Deliverers run under
+// msgQueue.mu and only queue work.
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"amq/store"
+	"amq/store/memory"
+)
+
+// Version is reported to clients and management tools.
+const Version = "5.17.2"
+
+// Config configures a Broker. Zero values give ActiveMQ's defaults.
+type Config struct {
+	// Name is the brokerName (default "localhost").
+	Name string
+	// Store keeps persistent messages; nil uses a memory store.
+	Store store.Store
+	// Logger receives the broker's logs; nil uses slog.Default().
+	Logger *slog.Logger
+	// PolicyFor returns the policy of a destination; nil uses DefaultPolicy.
+	PolicyFor func(d Destination) Policy
+	// Compile turns a selector into a Filter; nil accepts only the empty selector.
+	Compile func(selector string) (Filter, error)
+	// Authorizer, when set, is asked before every operation on a destination.
+	Authorizer Authorizer
+}
+
+// Authorizer decides what a connection's user may do.
+type Authorizer interface {
+	Authorize(user *User, op Operation, d Destination) error
+}
+
+// Operation is what an Authorizer checks.
+type Operation int
+
+const (
+	OpRead Operation = iota
+	OpWrite
+	OpAdmin // create destinations
+)
+
+// User is an authenticated principal.
+type User struct {
+	Name   string
+	Groups []string
+}
+
+// Broker is one broker instance.
+type Broker struct {
+	cfg   Config
+	log   *slog.Logger
+	store store.Store
+	ownsStore bool
+
+	idPrefix string // ID:<host>-<port>-<startMs>-1
+	started  time.Time
+	seq      atomic.Uint64 // message sequence, continues the store's
+	connSeq  atomic.Uint64
+	consSeq  atomic.Uint64
+
+	mu        sync.RWMutex
+	queues    map[string]*msgQueue // by Destination.String()
+	topics    map[string]*topic
+	wildSubs  []*Consumer // wildcard topic subscriptions
+	durables  map[string]*durableSub
+	conns     map[uint64]*Conn
+	clientIDs map[string]*Conn
+	temps     map[string]*Conn // temp destination -> owning connection
+	policies  map[string]*Policy
+
+	totalConns atomic.Int64
+	closed     atomic.Bool
+	quit       chan struct{}
+	wg         sync.WaitGroup
+}
+
+// New creates a broker; Start recovers the store and starts background work.
+func New(cfg Config) (*Broker, error) {
+	if cfg.Name == "" {
+		cfg.Name = "localhost"
+	}
+	b := &Broker{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		store:     cfg.Store,
+		queues:    map[string]*msgQueue{},
+		topics:    map[string]*topic{},
+		durables:  map[string]*durableSub{},
+		conns:     map[uint64]*Conn{},
+		clientIDs: map[string]*Conn{},
+		temps:     map[string]*Conn{},
+		policies:  map[string]*Policy{},
+		quit:      make(chan struct{}),
+	}
+	if b.log == nil {
+		b.log = slog.Default()
+	}
+	if b.store == nil {
+		b.store = memory.New()
+		b.ownsStore = true
+	}
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "localhost"
+	}
+	b.started = time.Now()
+	b.idPrefix = fmt.Sprintf("ID:%s-%d-%d-1", host, 30000+rand.IntN(35000), b.started.UnixMilli())
+	return b, nil
+}
+
+// Start recovers persistent state and starts the expiry scanner. It returns
+// once the broker accepts connections.
+func (b *Broker) Start(ctx context.Context) error {
+	b.seq.Store(b.store.LastSeq())
+	if err := b.recover(ctx); err != nil {
+		return fmt.Errorf("recover store: %w", err)
+	}
+	b.wg.Add(1)
+	go b.expireLoop()
+	return nil
+}
+
+// Close disconnects every connection, stops background work and closes the
+// store if the broker created it.
+func (b *Broker) Close() error {
+	if b.closed.Swap(true) {
+		return nil
+	}
+	close(b.quit)
+	b.mu.RLock()
+	conns := make([]*Conn, 0, len(b.conns))
+	for _, c := range b.conns {
+		conns = append(conns, c)
+	}
+	b.mu.RUnlock()
+	for _, c := range conns {
+		c.Close()
+	}
+	b.wg.Wait()
+	b.mu.RLock()
+	for _, q := range b.queues {
+		q.mu.Lock()
+		if q.timer != nil {
+			q.timer.Stop()
+		}
+		q.mu.Unlock()
+	}
+	b.mu.RUnlock()
+	if b.ownsStore {
+		return b.store.Close()
+	}
+	return nil
+}
+
+// Name is the brokerName.
+func (b *Broker) Name() string { return b.cfg.Name }
+
+// ID is the broker's ID prefix, also used in message IDs.
+func (b *Broker) ID() string { return b.idPrefix }
+
+// StartTime is when the broker was created.
+func (b *Broker) StartTime() time.Time { return b.started }
+
+// Store returns the broker's store.
+func (b *Broker) Store() store.Store { return b.store }
+
+// Logger returns the broker's logger.
+func (b *Broker) Logger() *slog.Logger { return b.log }
+
+func (b *Broker) logStoreErr(_ store.Position, err error) {
+	if err != nil {
+		b.log.Error("store write failed", "err", err)
+	}
+}
+
+// applyThen journals ops (if any) and calls done when durable.
+func (b *Broker) applyThen(ops []store.Op, done func(error)) {
+	if len(ops) == 0 {
+		if done != nil {
+			done(nil)
+		}
+		return
+	}
+	b.store.Apply(ops, func(_ store.Position, err error) {
+		if err != nil {
+			b.log.Error("store write failed", "err", err)
+		}
+		if done != nil {
+			done(err)
+		}
+	})
+}
+
+// policy returns the (cached) policy of d.
+func (b *Broker) policy(d Destination) *Policy {
+	key := d.String()
+	b.mu.RLock()
+	p := b.policies[key]
+	b.mu.RUnlock()
+	if p != nil {
+		return p
+	}
+	var np Policy
+	if b.cfg.PolicyFor != nil {
+		np = b.cfg.PolicyFor(d)
+	} else {
+		np = DefaultPolicy()
+	}
+	b.mu.Lock()
+	if p = b.policies[key]; p == nil {
+		p = &np
+		b.policies[key] = p
+	}
+	b.mu.Unlock()
+	return p
+}
+
+// Policy returns the policy in force for d.
+func (b *Broker) Policy(d Destination) Policy { return *b.policy(d) }
+
+func (b *Broker) compile(sel string) (Filter, error) {
+	if strings.TrimSpace(sel) == "" {
+		return nil, nil
+	}
+	if b.cfg.Compile == nil {
+		return nil, errors.New("selectors are not supported by this broker")
+	}
+	return b.cfg.Compile(sel)
+}
+
+// queue returns the queue for d, creating it when create is set.
+func (b *Broker) queue(d Destination, create bool) *msgQueue {
+	key := d.String()
+	b.mu.RLock()
+	q := b.queues[key]
+	b.mu.RUnlock()
+	if q != nil || !create {
+		return q
+	}
+	p := b.policy(d)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if q = b.queues[key]; q == nil {
+		q = newMsgQueue(b, d, key, "", p)
+		b.queues[key] = q
+	}
+	return q
+}
+
+// nextSeq assigns the next message sequence.
+func (b *Broker) nextSeq() uint64 { return b.seq.Add(1) }
+
+// newMessageID returns an ActiveMQ-shaped message ID for a connection.
+func (b *Broker) newMessageID(connID string, seq uint64) string {
+	return connID + ":1:1:" + itoa(int(seq))
+}
+
+// delivery target of a routed message
+type target struct {
+	q *msgQueue
+	e *entry
+}
+
+// plan is a routed message: the store operations to journal and the entries
+// to enqueue once they are durable.
+type plan struct {
+	ops     []store.Op
+	targets []target
+}
+
+func (p *plan) commit() {
+	for _, t := range p.targets {
+		t.q.enqueue(t.e)
+	}
+}
+
+// route resolves m's destination(s) and builds the plan. Composite
+// destinations (comma lists) fan out to each member.
+func (b *Broker) route(m *Message, p *plan) error {
+	if strings.Contains(m.Dest.Name, ",") && !m.Dest.IsTemp() {
+		for _, part := range strings.Split(m.Dest.Name, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			d := Destination{Kind: m.Dest.Kind, Name: part}
+			if strings.HasPrefix(part, "queue://") || strings.HasPrefix(part, "topic://") {
+				var err error
+				if d, err = ParseDestination(part); err != nil {
+					return err
+				}
+			}
+			cm := m.Clone()
+			cm.OriginalDest = m.Dest
+			cm.Dest = d
+			if err := b.routeOne(cm, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return b.routeOne(m, p)
+}
+
+func (b *Broker) routeOne(m *Message, p *plan) error {
+	if IsWildcard(m.Dest.Name) {
+		return fmt.Errorf("cannot send to a wildcard destination %s", m.Dest)
+	}
+	if m.Dest.IsTemp() {
+		b.mu.RLock()
+		_, live := b.temps[m.Dest.String()]
+		b.mu.RUnlock()
+		if !live {
+			return fmt.Errorf("%w: %s", ErrDeletedDestination, m.Dest)
+		}
+	}
+	if m.Dest.IsQueue() {
+		q := b.queue(m.Dest, true)
+		e := &entry{msg: m, seq: b.nextSeq()}
+		if m.Persistent && !m.Dest.IsTemp() {
+			e.stored = true
+			data := MarshalMessage(nil, m)
+			p.ops = append(p.ops, store.Op{Kind: store.OpAdd, Record: store.Record{
+				Container: q.container, Seq: e.seq, Priority: m.Priority, Expiration: m.Expiration, Data: data}})
+		}
+		p.targets = append(p.targets, target{q, e})
+		return nil
+	}
+	t := b.topic(m.Dest, true)
+	t.route(m, p)
+	return nil
+}
+
+// ErrDeletedDestination is returned for sends to a temp destination whose
+// connection has gone.
+var ErrDeletedDestination = errors.New("Cannot publish to a deleted Destination")
+
+// deadLetter moves an entry that cannot be delivered to its dead-letter
+// queue, atomically with the ack of the original.
+func (b *Broker) deadLetter(q *msgQueue, e *entry, cause string, expired bool) {
+	m := e.msg
+	dls := &q.policy.DeadLetter
+	var ops []store.Op
+	if e.stored {
+		ops = append(ops, q.ackOp(e))
+	}
+	keep := !dls.Discard && (m.Persistent || dls.ProcessNonPersistent) && (!expired || dls.ProcessExpired)
+	origDest := m.Dest
+	if q.subKey != "" || q.dest.IsTopic() {
+		origDest = q.dest
+	}
+	if keep && dls.isDLQ(origDest) {
+		b.log.Warn("dropping dead letter of a dead-letter queue", "destination", origDest.String(), "message", m.ID, "cause", cause)
+		keep = false
+	}
+	if !keep {
+		b.applyThen(ops, nil)
+		return
+	}
+	dm := m.Clone()
+	dm.Persistent = true
+	dm.OriginalDest = origDest
+	dm.Dest = dls.dlqFor(origDest)
+	dm.SetProp(StringProp("dlqDeliveryFailureCause", cause))
+	if expired {
+		dm.SetProp(Property{Name: "originalExpiration", Type: PropLong, I: m.Expiration})
+	}
+	dm.Expiration = 0
+	if dls.Expiration > 0 {
+		dm.Expiration = time.Now().UnixMilli() + dls.Expiration
+	}
+	var p plan
+	if err := b.routeOne(dm, &p); err != nil {
+		b.log.Error("dead letter routing failed", "err", err)
+		b.applyThen(ops, nil)
+		return
+	}
+	p.ops = append(p.ops, ops...)
+	b.store.Apply(p.ops, func(_ store.Position, err error) {
+		if err != nil {
+			b.log.Error("dead letter write failed", "err", err)
+			return
+		}
+		p.commit()
+	})
+}
+
+// expireLoop scans destinations for expired messages (expireMessagesPeriod).
+func (b *Broker) expireLoop() {
+	defer b.wg.Done()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	last := map[*msgQueue]time.Time{}
+	for {
+		select {
+		case <-b.quit:
+			return
+		case now := <-tick.C:
+			for _, q := range b.allQueues() {
+				per := q.policy.ExpirePeriod
+				if per <= 0 || now.Sub(last[q]) < per {
+					continue
+				}
+				last[q] = now
+				q.expireScan(now.UnixMilli())
+			}
+		}
+	}
+}
+
+func (b *Broker) allQueues() []*msgQueue {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	qs := make([]*msgQueue, 0, len(b.queues)+len(b.durables))
+	for _, q := range b.queues {
+		qs = append(qs, q)
+	}
+	for _, d := range b.durables {
+		qs = append(qs, d.q)
+	}
+	return qs
+}
+
+// recover loads the store's pending messages and durable subscriptions.
+func (b *Broker) recover(ctx context.Context) error {
+	subs, err := b.store.Subscriptions(ctx)
+	if err != nil {
+		return err
+	}
+	for _, si := range subs {
+		td, err := ParseDestination(si.Topic)
+		if err != nil {
+			return fmt.Errorf("subscription %s: %w", si.Key, err)
+		}
+		t := b.topic(td, true)
+		ds := b.newDurable(si, t)
+		b.mu.Lock()
+		b.durables[si.Key] = ds
+		b.mu.Unlock()
+	}
+	conts, err := b.store.Containers(ctx)
+	if err != nil {
+		return err
+	}
+	total := 0
+	for _, c := range conts {
+		d, err := ParseDestination(c.Container)
+		if err != nil {
+			return fmt.Errorf("container %q: %w", c.Container, err)
+		}
+		if d.IsQueue() {
+			q := b.queue(d, true)
+			n, err := b.loadInto(ctx, q, c.Container, "")
+			if err != nil {
+				return err
+			}
+			total += n
+			continue
+		}
+		b.mu.RLock()
+		var ds []*durableSub
+		for _, x := range b.durables {
+			if x.info.Topic == c.Container {
+				ds = append(ds, x)
+			}
+		}
+		b.mu.RUnlock()
+		for _, x := range ds {
+			n, err := b.loadInto(ctx, x.q, c.Container, x.info.Key)
+			if err != nil {
+				return err
+			}
+			total += n
+		}
+	}
+	if total > 0 || len(subs) > 0 {
+		b.log.Info("recovered store", "messages", total, "durableSubscriptions", len(subs))
+	}
+	return nil
+}
+
+func (b *Broker) loadInto(ctx context.Context, q *msgQueue, container, sub string) (int, error) {
+	var es []*entry
+	var derr error
+	err := b.store.Load(ctx, container, sub, 0, 0, func(r store.Record) bool {
+		m, err := UnmarshalMessage(r.Data)
+		if err != nil {
+			derr = fmt.Errorf("container %s seq %d: %w", container, r.Seq, err)
+			return false
+		}
+		es = append(es, &entry{msg: m, seq: r.Seq, stored: true})
+		return true
+	})
+	if err == nil {
+		err = derr
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(es) > 0 {
+		q.enqueue(es...)
+		q.mu.Lock()
+		q.enqueued -= int64(len(es)) // recovered, not newly enqueued
+		q.mu.Unlock()
+	}
+	return len(es), nil
+}
+
+// DestinationInfo describes a destination for management.
+type DestinationInfo struct {
+	Dest  Destination
+	Stats QueueStats
+}
+
+// Queues lists queues (temporary ones included) with their statistics, by name.
+func (b *Broker) Queues() []DestinationInfo {
+	b.mu.RLock()
+	qs := make([]*msgQueue, 0, len(b.queues))
+	for _, q := range b.queues {
+		qs = append(qs, q)
+	}
+	b.mu.RUnlock()
+	out := make([]DestinationInfo, 0, len(qs))
+	for _, q := range qs {
+		out = append(out, DestinationInfo{Dest: q.dest, Stats: q.stats()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Dest.Name < out[j].Dest.Name })
+	return out
+}
+
+// QueueStats returns the statistics of a queue, if it exists.
+func (b *Broker) QueueStats(d Destination) (QueueStats, bool) {
+	q := b.queue(d, false)
+	if q == nil {
+		return QueueStats{}, false
+	}
+	return q.stats(), true
+}
+
+// Browse returns up to limit messages of a queue in delivery order without
+// consuming them.
+func (b *Broker) Browse(d Destination, filter Filter, limit int) []*Message {
+	q := b.queue(d, false)
+	if q == nil {
+		return nil
+	}
+	ms := q.snapshot(0)
+	if filter == nil && (limit <= 0 || len(ms) <= limit) {
+		return ms
+	}
+	out := ms[:0:0]
+	for _, m := range ms {
+		if filter != nil && !filter.Match(m, 1) {
+			continue
+		}
+		out = append(out, m)
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+	}
+	return out
+}
+
+// Purge removes every pending message of a queue.
+func (b *Broker) Purge(d Destination) int {
+	q := b.queue(d, false)
+	if q == nil {
+		return 0
+	}
+	return q.purge()
+}
+
+// Pause stops dispatch from a queue; Resume restarts it.
+func (b *Broker) Pause(d Destination)  { b.setPaused(d, true) }
+func (b *Broker) Resume(d Destination) { b.setPaused(d, false) }
+
+func (b *Broker) setPaused(d Destination, p bool) {
+	if q := b.queue(d, false); q != nil {
+		q.setPaused(p)
+	}
+}
+
+// AddQueue creates a queue (as <destinations> at start-up or addQueue).
+func (b *Broker) AddQueue(name string) { b.queue(QueueDest(name), true) }
+
+// AddTopic creates a topic.
+func (b *Broker) AddTopic(name string) { b.topic(TopicDest(name), true) }
+
+// RemoveQueue deletes a queue and its messages.
+func (b *Broker) RemoveQueue(name string) bool {
+	key := QueueDest(name).String()
+	b.mu.Lock()
+	q := b.queues[key]
+	delete(b.queues, key)
+	b.mu.Unlock()
+	if q == nil {
+		return false
+	}
+	q.close()
+	return true
+}

@@ -1,0 +1,335 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"amq/store/memory"
+)
+
+func newTestBroker(t *testing.T) *Broker {
+	t.Helper()
+	b, err := New(Config{Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+func client(t *testing.T, b *Broker, id string) *Client {
+	t.Helper()
+	c, err := b.NewClient(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func recv(t *testing.T, s *Subscription) *Delivery {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	d, err := s.Receive(ctx)
+	if err != nil {
+		t.Fatalf("receive: %v", err)
+	}
+	return d
+}
+
+func noMsg(t *testing.T, s *Subscription) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if d, err := s.Receive(ctx); err == nil {
+		t.Fatalf("unexpected message %q", d.Msg.Body)
+	}
+}
+
+func send(t *testing.T, c *Client, d Destination, body string, persistent bool) {
+	t.Helper()
+	if err := c.SendText(context.Background(), d, body, persistent); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestQueueRoundRobinAndOrder(t *testing.T) {
+	b := newTestBroker(t)
+	c := client(t, b, "")
+	q := QueueDest("rr")
+	s1, _ := c.Subscribe(SubscribeOptions{Dest: q, Prefetch: 1}, false)
+	s2, _ := c.Subscribe(SubscribeOptions{Dest: q, Prefetch: 1}, false)
+	for i := 0; i < 4; i++ {
+		send(t, c, q, fmt.Sprint(i), false)
+	}
+	d1 := recv(t, s1)
+	d2 := recv(t, s2)
+	if string(d1.Msg.Body) != "0" || string(d2.Msg.Body) != "1" {
+		t.Fatalf("got %s %s", d1.Msg.Body, d2.Msg.Body)
+	}
+	noMsg(t, s1) // prefetch 1 and unacked
+	if err := s1.Ack(d1); err != nil {
+		t.Fatal(err)
+	}
+	if d := recv(t, s1); string(d.Msg.Body) != "2" {
+		t.Fatalf("got %s", d.Msg.Body)
+	}
+}
+
+func TestRedeliveryOnClose(t *testing.T) {
+	b := newTestBroker(t)
+	c := client(t, b, "")
+	q := QueueDest("redeliver")
+	send(t, c, q, "a", true)
+	send(t, c, q, "b", true)
+	s1, _ := c.Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, false)
+	d := recv(t, s1)
+	if d.DeliveryCount != 1 || d.Redelivered {
+		t.Fatalf("first delivery count %d redelivered %v", d.DeliveryCount, d.Redelivered)
+	}
+	recv(t, s1)
+	s1.Close()
+	s2, _ := c.Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, false)
+	d = recv(t, s2)
+	if string(d.Msg.Body) != "a" || d.DeliveryCount != 2 || !d.Redelivered {
+		t.Fatalf("redelivery: body %s count %d redelivered %v", d.Msg.Body, d.DeliveryCount, d.Redelivered)
+	}
+	if d := recv(t, s2); string(d.Msg.Body) != "b" {
+		t.Fatalf("order after redelivery: %s", d.Msg.Body)
+	}
+}
+
+func TestMaxRedeliveriesToDLQ(t *testing.T) {
+	b := newTestBroker(t)
+	c := client(t, b, "")
+	q := QueueDest("poison")
+	send(t, c, q, "p", true)
+	for i := 0; i < 7; i++ {
+		s, _ := c.Subscribe(SubscribeOptions{Dest: q, Prefetch: 1}, false)
+		recv(t, s)
+		s.Close()
+	}
+	s, _ := c.Subscribe(SubscribeOptions{Dest: q, Prefetch: 1}, false)
+	noMsg(t, s)
+	dlq, _ := c.Subscribe(SubscribeOptions{Dest: QueueDest("ActiveMQ.DLQ"), Prefetch: 1}, false)
+	d := recv(t, dlq)
+	if string(d.Msg.Body) != "p" || d.Msg.OriginalDest != q {
+		t.Fatalf("dlq got %s from %v", d.Msg.Body, d.Msg.OriginalDest)
+	}
+	if p, ok := d.Msg.Prop("dlqDeliveryFailureCause"); !ok || p.S == "" {
+		t.Fatal("no dlqDeliveryFailureCause")
+	}
+}
+
+func TestTopicFanOutAndDurable(t *testing.T) {
+	b := newTestBroker(t)
+	pub := client(t, b, "")
+	tp := TopicDest("news")
+	sub1 := client(t, b, "c1")
+	s1, err := sub1.Subscribe(SubscribeOptions{Dest: tp, Prefetch: -1}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dur, err := sub1.Subscribe(SubscribeOptions{Dest: tp, Prefetch: -1, DurableName: "d"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(t, pub, tp, "one", true)
+	if d := recv(t, s1); string(d.Msg.Body) != "one" {
+		t.Fatal("fan-out")
+	}
+	d := recv(t, dur)
+	if err := dur.Ack(d); err != nil {
+		t.Fatal(err)
+	}
+	dur.Close()
+	send(t, pub, tp, "two", true)
+	send(t, pub, tp, "np", false) // non-persistent: not kept for an offline durable
+	dur, err = sub1.Subscribe(SubscribeOptions{Dest: tp, Prefetch: -1, DurableName: "d"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := recv(t, dur); string(d.Msg.Body) != "two" {
+		t.Fatalf("durable got %s", d.Msg.Body)
+	}
+	noMsg(t, dur)
+	if err := sub1.Conn().RemoveDurable("d"); err == nil {
+		t.Fatal("removing an active durable subscription must fail")
+	}
+	dur.Close()
+	if err := sub1.Conn().RemoveDurable("d"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTransactions(t *testing.T) {
+	b := newTestBroker(t)
+	c := client(t, b, "")
+	q := QueueDest("tx")
+	tx, _ := c.Conn().Begin("t1")
+	if err := c.Conn().Send(&Message{Dest: q, Body: []byte("x"), Persistent: true}, tx, nil); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := c.Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, false)
+	noMsg(t, s)
+	done := make(chan error, 1)
+	tx.Commit(func(err error) { done <- err })
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	d := recv(t, s)
+	tx2, _ := c.Conn().Begin("t2")
+	if err := s.Consumer().Ack(d.Msg.ID, AckIndividual, tx2, nil); err != nil {
+		t.Fatal(err)
+	}
+	tx2.Abort()
+	// Aborted ack: the message is still unacked; closing returns it.
+	s.Close()
+	s2, _ := c.Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, false)
+	d = recv(t, s2)
+	if !d.Redelivered {
+		t.Fatal("expected redelivered")
+	}
+	tx3, _ := c.Conn().Begin("t3")
+	s2.Consumer().Ack(d.Msg.ID, AckIndividual, tx3, nil)
+	tx3.Commit(nil)
+	s2.Close()
+	if st, _ := b.QueueStats(q); st.QueueSize != 0 {
+		t.Fatalf("queue size %d after commit", st.QueueSize)
+	}
+}
+
+func TestTempQueueDiesWithConnection(t *testing.T) {
+	b := newTestBroker(t)
+	c1 := client(t, b, "")
+	c2 := client(t, b, "")
+	tq, err := c1.Conn().CreateTemp(TempQueue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := c1.Subscribe(SubscribeOptions{Dest: tq, Prefetch: 10}, true)
+	send(t, c2, tq, "reply", false)
+	recv(t, s)
+	c1.Close()
+	if err := c2.SendText(context.Background(), tq, "late", false); err == nil {
+		t.Fatal("send to a dead temp queue must fail")
+	}
+}
+
+func TestRecoverFromStore(t *testing.T) {
+	st := memory.New()
+	b, _ := New(Config{Store: st})
+	b.Start(context.Background())
+	c, _ := b.NewClient("cid")
+	send(t, c, QueueDest("keep"), "persisted", true)
+	send(t, c, QueueDest("keep"), "transient", false)
+	s, _ := c.Subscribe(SubscribeOptions{Dest: TopicDest("t"), DurableName: "sub", Prefetch: -1}, false)
+	s.Close()
+	send(t, c, TopicDest("t"), "for-durable", true)
+	b.Close()
+
+	b2, _ := New(Config{Store: st})
+	if err := b2.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer b2.Close()
+	c2, _ := b2.NewClient("cid")
+	s2, _ := c2.Subscribe(SubscribeOptions{Dest: QueueDest("keep"), Prefetch: 10}, true)
+	if d := recv(t, s2); string(d.Msg.Body) != "persisted" {
+		t.Fatalf("got %s", d.Msg.Body)
+	}
+	noMsg(t, s2)
+	ds, err := c2.Subscribe(SubscribeOptions{Dest: TopicDest("t"), DurableName: "sub", Prefetch: -1}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := recv(t, ds); string(d.Msg.Body) != "for-durable" {
+		t.Fatalf("durable got %s", d.Msg.Body)
+	}
+}
+
+func TestConcurrentProducersConsumers(t *testing.T) {
+	b := newTestBroker(t)
+	q := QueueDest("conc")
+	const producers, per = 4, 500
+	var got sync.Map
+	var wg sync.WaitGroup
+	cons := client(t, b, "")
+	subs := make([]*Subscription, 3)
+	for i := range subs {
+		subs[i], _ = cons.Subscribe(SubscribeOptions{Dest: q, Prefetch: 7}, false)
+	}
+	total := make(chan struct{}, producers*per)
+	for _, s := range subs {
+		s := s
+		go func() {
+			for {
+				d, err := s.Receive(context.Background())
+				if err != nil {
+					return
+				}
+				got.Store(string(d.Msg.Body), true)
+				s.Ack(d)
+				total <- struct{}{}
+			}
+		}()
+	}
+	for p := 0; p < producers; p++ {
+		wg.Add(1)
+		go func(p int) {
+			defer wg.Done()
+			c, _ := b.NewClient("")
+			for i := 0; i < per; i++ {
+				c.SendText(context.Background(), q, fmt.Sprintf("%d-%d", p, i), i%2 == 0)
+			}
+		}(p)
+	}
+	wg.Wait()
+	timeout := time.After(10 * time.Second)
+	for i := 0; i < producers*per; i++ {
+		select {
+		case <-total:
+		case <-timeout:
+			t.Fatalf("only %d of %d received", i, producers*per)
+		}
+	}
+}
+
+func TestEncodingRoundTrip(t *testing.T) {
+	m := &Message{ID: "ID:x-1-2-1:1:1:1:1", Dest: QueueDest("a"), Persistent: true, Priority: 7, Expiration: 123,
+		Timestamp: 456, CorrelationID: "c", ReplyTo: TopicDest("r"), Type: "t", GroupID: "g", GroupSeq: -1,
+		Props: []Property{StringProp("s", "v"), {Name: "i", Type: PropInt, I: -5}, {Name: "d", Type: PropDouble, F: 1.5}, {Name: "b", Type: PropBytes, B: []byte{0, 1}}},
+		BodyKind: BodyBytes, Body: []byte{0, 1, 2}, WireProps: []byte{9}, BrokerPath: []string{"b1"}, RedeliveryCount: 2}
+	got, err := UnmarshalMessage(MarshalMessage(nil, m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", m) {
+		t.Fatalf("round trip:\n%+v\n%+v", got, m)
+	}
+	for i := 0; i < len(MarshalMessage(nil, m)); i++ {
+		if _, err := UnmarshalMessage(MarshalMessage(nil, m)[:i]); err == nil && i > 0 {
+			// truncated encodings must fail or decode a prefix safely; never panic
+			_ = err
+		}
+	}
+}
+
+func TestMatchWildcard(t *testing.T) {
+	cases := []struct {
+		p, n string
+		ok   bool
+	}{{"A.>", "A", true}, {"A.>", "A.B.C", true}, {"A.*", "A.B", true}, {"A.*", "A.B.C", false}, {"*.B", "A.B", true}, {"A", "A", true}, {"A.*.C", "A.B.C", true}, {"A.*.C", "A.B.D", false}, {">", "X.Y", true}}
+	for _, c := range cases {
+		if got := MatchWildcard(c.p, c.n); got != c.ok {
+			t.Errorf("MatchWildcard(%q,%q)=%v", c.p, c.n, got)
+		}
+	}
+}

@@ -1,0 +1,275 @@
+package broker
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Deliverer receives deliveries for one consumer. Deliver is called with the
+// destination's lock held: it must only queue the delivery for the
+// connection's writer, never block or do I/O.
+type Deliverer interface {
+	Deliver(d *Delivery)
+}
+
+// DelivererFunc adapts a function to Deliverer.
+type DelivererFunc func(d *Delivery)
+
+func (f DelivererFunc) Deliver(d *Delivery) { f(d) }
+
+// Filter decides whether a message matches a subscription (a compiled JMS
+// selector). deliveryCount is the JMSXDeliveryCount the message would carry.
+type Filter interface {
+	Match(m *Message, deliveryCount int32) bool
+	String() string
+}
+
+// SubscribeOptions describes a consumer, protocol-neutrally.
+type SubscribeOptions struct {
+	Dest Destination
+	// Selector is a JMS selector; empty selects everything.
+	Selector string
+	// Prefetch is the credit of unacked messages; -1 takes the destination
+	// policy's default; 0 means pull: messages flow only on Pull.
+	Prefetch int
+	// DurableName makes a topic subscription durable under the connection's client ID.
+	DurableName string
+	NoLocal     bool
+	Exclusive   bool
+	Priority    int
+	Browser     bool
+	// Retroactive asks for the topic's recent messages (subscriptionRecoveryPolicy).
+	Retroactive bool
+}
+
+// Errors the adapters map to their protocol's error replies.
+var (
+	ErrUnknownMessage = errors.New("unknown message id")
+	ErrConsumerClosed = errors.New("consumer closed")
+)
+
+// Consumer is a live subscription of a connection.
+type Consumer struct {
+	id        uint64
+	conn      *Conn
+	opts      SubscribeOptions
+	sel       Filter
+	prefetch  int
+	priority  int
+	exclusive bool
+	noLocal   bool
+	out       Deliverer
+	durable   *durableSub
+	topicSub  bool // owns a private msgQueue (non-durable topic subscription)
+	// routeSel and routeNoLocal filter publishes into a topic subscription.
+	routeSel     Filter
+	routeNoLocal bool
+
+	q *msgQueue
+	// Guarded by q.mu:
+	uhead, utail *entry
+	unacked      int
+	txAcked      int
+	pulls        int
+	byID         map[string]*entry
+	closed       bool
+}
+
+// ID is unique within the broker.
+func (c *Consumer) ID() uint64 { return c.id }
+
+// Options returns what the consumer was created with.
+func (c *Consumer) Options() SubscribeOptions { return c.opts }
+
+// Conn returns the owning connection.
+func (c *Consumer) Conn() *Conn { return c.conn }
+
+func (c *Consumer) hasCredit() bool {
+	if c.closed {
+		return false
+	}
+	if c.prefetch <= 0 {
+		return c.pulls > 0
+	}
+	return c.unacked-c.txAcked < c.prefetch
+}
+
+// AckMode selects which unacked messages an ack covers.
+type AckMode int
+
+const (
+	AckIndividual AckMode = iota // the named message only
+	AckCumulative                // the named message and every earlier unacked one
+)
+
+// Ack acknowledges msgID (and, cumulatively, everything delivered before it).
+// Inside tx the ack takes effect at commit. done, if set, runs once the ack
+// is durable.
+func (c *Consumer) Ack(msgID string, mode AckMode, tx *Tx, done func(error)) error {
+	q := c.q
+	q.mu.Lock()
+	e := c.byID[msgID]
+	if e == nil || e.owner != c {
+		q.mu.Unlock()
+		return fmt.Errorf("%w: %s", ErrUnknownMessage, msgID)
+	}
+	var list []*entry
+	if mode == AckCumulative {
+		for x := c.uhead; x != nil; x = x.cnext {
+			if x.txAck == nil {
+				list = append(list, x)
+			}
+			if x == e {
+				break
+			}
+		}
+	} else {
+		if e.txAck != nil {
+			q.mu.Unlock()
+			return fmt.Errorf("%w: %s was already acknowledged in a transaction", ErrUnknownMessage, msgID)
+		}
+		list = []*entry{e}
+	}
+	var d deferred
+	if tx != nil {
+		for _, x := range list {
+			x.txAck = tx
+			c.txAcked++
+		}
+		tx.addAcks(q, list)
+		q.dispatchLocked(&d)
+		q.unlock(&d)
+		if done != nil {
+			done(nil)
+		}
+		return nil
+	}
+	for _, x := range list {
+		q.unlink(x)
+		q.finish(x, &d)
+	}
+	q.dispatchLocked(&d)
+	ops := d.storeOp
+	d.storeOp = nil
+	q.unlock(&d)
+	c.conn.b.applyThen(ops, done)
+	return nil
+}
+
+// AckDelivered acknowledges deliveries that were written to the client, for
+// auto-acknowledge subscriptions: ActiveMQ acks them once on the wire.
+func (c *Consumer) AckDelivered(ds []*Delivery) {
+	if len(ds) == 0 {
+		return
+	}
+	q := c.q
+	q.mu.Lock()
+	var d deferred
+	for _, dl := range ds {
+		if e := dl.e; e != nil && e.owner == c && e.delivery == dl && e.txAck == nil {
+			q.unlink(e)
+			q.finish(e, &d)
+		}
+	}
+	q.dispatchLocked(&d)
+	q.unlock(&d)
+}
+
+// Nack is a poison ack: a persistent message goes straight to the dead-letter
+// queue, a non-persistent one is dropped (unless the policy processes
+// non-persistent dead letters).
+func (c *Consumer) Nack(msgID string, cause string, tx *Tx, done func(error)) error {
+	q := c.q
+	q.mu.Lock()
+	e := c.byID[msgID]
+	if e == nil || e.owner != c || e.txAck != nil {
+		q.mu.Unlock()
+		return fmt.Errorf("%w: %s", ErrUnknownMessage, msgID)
+	}
+	q.unlink(e)
+	q.dequeued++
+	if cause == "" {
+		cause = "Poison ack"
+	}
+	d := deferred{dead: []deadLetter{{e: e, cause: cause}}}
+	q.dispatchLocked(&d)
+	q.unlock(&d)
+	if done != nil {
+		done(nil)
+	}
+	return nil
+}
+
+// Recover returns every unacked message of the consumer to the queue for
+// redelivery (JMS Session.recover, STOMP has no equivalent).
+func (c *Consumer) Recover() {
+	q := c.q
+	q.mu.Lock()
+	var d deferred
+	for e := c.uhead; e != nil; {
+		next := e.cnext
+		if e.txAck == nil {
+			q.returnLocked(e, &d)
+		}
+		e = next
+	}
+	q.dispatchLocked(&d)
+	q.unlock(&d)
+}
+
+// Pull grants n more messages to a prefetch-0 consumer.
+func (c *Consumer) Pull(n int) {
+	q := c.q
+	q.mu.Lock()
+	c.pulls += n
+	var d deferred
+	q.dispatchLocked(&d)
+	q.unlock(&d)
+}
+
+// CancelPull withdraws credit granted by Pull that was not used.
+func (c *Consumer) CancelPull() {
+	q := c.q
+	q.mu.Lock()
+	c.pulls = 0
+	q.mu.Unlock()
+}
+
+// SetPrefetch changes the consumer's credit (ConsumerControl).
+func (c *Consumer) SetPrefetch(n int) {
+	q := c.q
+	q.mu.Lock()
+	c.prefetch = n
+	var d deferred
+	q.dispatchLocked(&d)
+	q.unlock(&d)
+}
+
+// Unacked reports how many messages are delivered and not yet acked.
+func (c *Consumer) Unacked() int {
+	q := c.q
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return c.unacked
+}
+
+// Close detaches the consumer; its unacked messages go back to the queue,
+// flagged redelivered.
+func (c *Consumer) Close() {
+	c.conn.removeConsumer(c)
+}
+
+func (c *Consumer) close() {
+	q := c.q
+	if q == nil {
+		return
+	}
+	q.removeConsumer(c)
+	if c.topicSub {
+		c.conn.b.detachTopicSub(c)
+		q.close()
+	}
+	if c.durable != nil {
+		c.durable.deactivate(c)
+	}
+}

@@ -1,0 +1,170 @@
+package broker
+
+import (
+	"strings"
+	"time"
+)
+
+// Policy is what a <policyEntry> says about one destination. The zero value of
+// a field means "ActiveMQ's default"; DefaultPolicy fills them in.
+type Policy struct {
+	QueuePrefetch   int
+	TopicPrefetch   int
+	DurablePrefetch int
+	BrowserPrefetch int
+	// Prioritized dispatches strictly by priority (prioritizedMessages).
+	Prioritized bool
+	// ExpirePeriod is how often pending messages are scanned for expiry
+	// (expireMessagesPeriod); negative disables the scan.
+	ExpirePeriod time.Duration
+	// MaxPendingTopic bounds each non-durable topic subscription's pending
+	// buffer beyond its prefetch (constantPendingMessageLimitStrategy); the
+	// oldest pending messages are evicted past it. -1 = unbounded.
+	MaxPendingTopic int
+	DeadLetter      DeadLetterStrategy
+	// Redelivery is the broker-enforced redelivery policy.
+	Redelivery RedeliveryPolicy
+}
+
+// DeadLetterStrategy says where messages that cannot be delivered go.
+type DeadLetterStrategy struct {
+	Individual           bool   // individualDeadLetterStrategy
+	QueuePrefix          string // ActiveMQ.DLQ.Queue.
+	TopicPrefix          string // ActiveMQ.DLQ.Topic.
+	SharedQueue          string // ActiveMQ.DLQ
+	ProcessExpired       bool
+	ProcessNonPersistent bool
+	// Expiration, when > 0, is the lifetime in ms of a DLQ copy (ActiveMQ's
+	// copies never expire by default).
+	Expiration int64
+	// Discard drops dead letters (discardingDLQBrokerPlugin).
+	Discard bool
+}
+
+// RedeliveryPolicy mirrors ActiveMQ's RedeliveryPolicy; the broker enforces it
+// for every protocol (STOMP has no client-side redelivery).
+type RedeliveryPolicy struct {
+	MaximumRedeliveries    int // -1 = forever
+	InitialRedeliveryDelay time.Duration
+	RedeliveryDelay        time.Duration
+	UseExponentialBackOff  bool
+	BackOffMultiplier      float64
+	MaximumRedeliveryDelay time.Duration
+}
+
+// DefaultPolicy is ActiveMQ's behaviour with no <policyEntry>.
+func DefaultPolicy() Policy {
+	return Policy{
+		QueuePrefetch:   1000,
+		TopicPrefetch:   32767,
+		DurablePrefetch: 100,
+		BrowserPrefetch: 500,
+		ExpirePeriod:    30 * time.Second,
+		MaxPendingTopic: 10000,
+		DeadLetter: DeadLetterStrategy{
+			QueuePrefix:    "ActiveMQ.DLQ.Queue.",
+			TopicPrefix:    "ActiveMQ.DLQ.Topic.",
+			SharedQueue:    "ActiveMQ.DLQ",
+			ProcessExpired: true,
+		},
+		Redelivery: RedeliveryPolicy{
+			MaximumRedeliveries:    6,
+			InitialRedeliveryDelay: 0,
+			RedeliveryDelay:        0,
+			BackOffMultiplier:      5,
+		},
+	}
+}
+
+// dlqFor returns the dead-letter queue for messages of d.
+func (s *DeadLetterStrategy) dlqFor(d Destination) Destination {
+	if s.Individual {
+		if d.IsTopic() {
+			return QueueDest(s.TopicPrefix + d.Name)
+		}
+		return QueueDest(s.QueuePrefix + d.Name)
+	}
+	name := s.SharedQueue
+	if name == "" {
+		name = "ActiveMQ.DLQ"
+	}
+	return QueueDest(name)
+}
+
+// isDLQName reports whether a queue name looks like a dead-letter queue, so
+// dead letters of a DLQ are never routed back into one.
+func (s *DeadLetterStrategy) isDLQ(d Destination) bool {
+	if !d.IsQueue() {
+		return false
+	}
+	shared := s.SharedQueue
+	if shared == "" {
+		shared = "ActiveMQ.DLQ"
+	}
+	return d.Name == shared || strings.HasPrefix(d.Name, "ActiveMQ.DLQ") ||
+		(s.QueuePrefix != "" && strings.HasPrefix(d.Name, s.QueuePrefix)) ||
+		(s.TopicPrefix != "" && strings.HasPrefix(d.Name, s.TopicPrefix))
+}
+
+// Delay returns the wait before redelivery number n (1-based).
+func (r *RedeliveryPolicy) Delay(n int) time.Duration {
+	if n <= 1 {
+		return r.InitialRedeliveryDelay
+	}
+	d := r.RedeliveryDelay
+	if r.UseExponentialBackOff && r.BackOffMultiplier > 1 {
+		if d <= 0 {
+			d = r.InitialRedeliveryDelay
+		}
+		for i := 2; i < n; i++ {
+			d = time.Duration(float64(d) * r.BackOffMultiplier)
+			if r.MaximumRedeliveryDelay > 0 && d > r.MaximumRedeliveryDelay {
+				return r.MaximumRedeliveryDelay
+			}
+		}
+	}
+	if r.MaximumRedeliveryDelay > 0 && d > r.MaximumRedeliveryDelay {
+		d = r.MaximumRedeliveryDelay
+	}
+	return d
+}
+
+// MatchWildcard reports whether an ActiveMQ destination pattern matches name:
+// "." separates segments, "*" matches one segment, ">" the rest (and "A.>"
+// also matches "A").
+func MatchWildcard(pattern, name string) bool {
+	if pattern == name {
+		return true
+	}
+	if !IsWildcard(pattern) {
+		return false
+	}
+	for {
+		pseg, prest, pmore := strings.Cut(pattern, ".")
+		if pseg == ">" {
+			return true
+		}
+		nseg, nrest, nmore := strings.Cut(name, ".")
+		if pseg != "*" && pseg != nseg {
+			return false
+		}
+		if !pmore {
+			return !nmore
+		}
+		if !nmore {
+			// "A.>" matches "A".
+			return prest == ">"
+		}
+		pattern, name = prest, nrest
+	}
+}
+
+// IsWildcard reports whether a destination name holds wildcard segments.
+func IsWildcard(name string) bool {
+	for _, seg := range strings.Split(name, ".") {
+		if seg == "*" || seg == ">" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,657 @@
+package broker
+
+import (
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"amq/store"
+)
+
+// entry is one message held by a msgQueue: pending, or in flight to a consumer.
+type entry struct {
+	msg    *Message
+	seq    uint64
+	stored bool   // a store record (container, sub) exists and must be acked
+	cont   string // store container when it differs from the queue's (wildcard durables)
+	// deliveries counts dispatches the consumer actually received.
+	deliveries  int32
+	redeliverAt int64 // unix ms before which it is not dispatched again
+
+	prev, next *entry // pending list
+	listed     bool
+
+	owner        *Consumer // while in flight
+	cprev, cnext *entry    // owner's unacked list, in dispatch order
+	delivery     *Delivery
+	txAck        *Tx // acked inside this transaction, not yet committed
+}
+
+type pendingList struct {
+	head, tail *entry
+}
+
+// insert keeps the list ordered by seq. New messages append at the tail in
+// O(1); messages returned by a departing consumer go back near the head.
+func (l *pendingList) insert(e *entry) {
+	e.listed = true
+	if l.tail == nil {
+		e.prev, e.next = nil, nil
+		l.head, l.tail = e, e
+		return
+	}
+	if l.tail.seq < e.seq {
+		e.prev, e.next = l.tail, nil
+		l.tail.next = e
+		l.tail = e
+		return
+	}
+	at := l.head
+	for at != nil && at.seq < e.seq {
+		at = at.next
+	}
+	// insert before at
+	e.next = at
+	e.prev = at.prev
+	if at.prev != nil {
+		at.prev.next = e
+	} else {
+		l.head = e
+	}
+	at.prev = e
+}
+
+func (l *pendingList) remove(e *entry) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		l.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		l.tail = e.prev
+	}
+	e.prev, e.next, e.listed = nil, nil, false
+}
+
+// QueueStats is a snapshot of a destination's counters, named as ActiveMQ's
+// JMX attributes are.
+type QueueStats struct {
+	QueueSize     int64 // pending + in flight
+	InFlightCount int64
+	EnqueueCount  int64
+	DequeueCount  int64
+	DispatchCount int64
+	ExpiredCount  int64
+	ConsumerCount int
+	MemoryUsage   int64
+}
+
+// msgQueue is the dispatch engine shared by queues, durable subscriptions and
+// non-durable topic subscriptions: ordered pending messages, consumers with
+// prefetch credit, acks. Everything in it is guarded by mu; Deliverers are
+// called under mu and must only queue the delivery (no I/O).
+type msgQueue struct {
+	b         *Broker
+	dest      Destination
+	container string // store container
+	subKey    string // store subscription key for durable subscriptions
+	policy    *Policy
+
+	mu         sync.Mutex
+	lists      []pendingList // one, or ten by priority (9 first) when prioritized
+	npending   int
+	consumers  []*Consumer // sorted by priority, highest first
+	groups     map[string]*Consumer
+	maxPending int // > 0 bounds pending (non-durable topic subscriptions)
+	paused     bool
+	closed     bool
+	timer      *time.Timer // wakes dispatch for delayed redeliveries
+	timerAt    int64
+
+	inflight   int64
+	memory     int64
+	enqueued   int64
+	dequeued   int64
+	dispatched int64
+	expired    int64
+	evicted    int64
+}
+
+func newMsgQueue(b *Broker, dest Destination, container, subKey string, p *Policy) *msgQueue {
+	q := &msgQueue{b: b, dest: dest, container: container, subKey: subKey, policy: p}
+	if p.Prioritized {
+		q.lists = make([]pendingList, 10)
+	} else {
+		q.lists = make([]pendingList, 1)
+	}
+	return q
+}
+
+func (q *msgQueue) listFor(e *entry) *pendingList {
+	if len(q.lists) == 1 {
+		return &q.lists[0]
+	}
+	p := int(e.msg.Priority)
+	if p > 9 {
+		p = 9
+	}
+	return &q.lists[9-p]
+}
+
+// deferred work found under the lock and done after it is released, so that
+// routing to another destination (DLQ) never nests destination locks.
+type deferred struct {
+	dead    []deadLetter
+	storeOp []store.Op
+}
+
+type deadLetter struct {
+	e     *entry
+	cause string
+	exp   bool // expired
+}
+
+func (q *msgQueue) unlock(d *deferred) {
+	q.mu.Unlock()
+	q.runDeferred(d)
+}
+
+func (q *msgQueue) runDeferred(d *deferred) {
+	if d == nil {
+		return
+	}
+	for _, dl := range d.dead {
+		q.b.deadLetter(q, dl.e, dl.cause, dl.exp)
+	}
+	if len(d.storeOp) > 0 {
+		q.b.store.Apply(d.storeOp, q.b.logStoreErr)
+	}
+}
+
+// enqueue adds entries that are already durable (if persistent) and dispatches.
+func (q *msgQueue) enqueue(es ...*entry) {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return
+	}
+	var d deferred
+	for _, e := range es {
+		q.listFor(e).insert(e)
+		q.npending++
+		q.enqueued++
+		q.memory += int64(e.msg.Size())
+	}
+	if q.maxPending > 0 && q.npending > q.maxPending {
+		q.evictLocked(&d)
+	}
+	q.dispatchLocked(&d)
+	q.unlock(&d)
+}
+
+// evictLocked drops the oldest pending messages of a slow non-durable topic
+// subscriber beyond its limit, as ActiveMQ's pending message limit strategy.
+func (q *msgQueue) evictLocked(d *deferred) {
+	for q.npending > q.maxPending {
+		var oldest *entry
+		for i := range q.lists {
+			if h := q.lists[i].head; h != nil && (oldest == nil || h.seq < oldest.seq) {
+				oldest = h
+			}
+		}
+		if oldest == nil {
+			return
+		}
+		q.removePending(oldest)
+		q.evicted++
+		q.dequeued++
+		if q.evicted == 1 || q.evicted%10000 == 0 {
+			q.b.log.Warn("slow consumer: evicting oldest pending messages", "destination", q.dest.String(), "limit", q.maxPending, "evicted", q.evicted)
+		}
+	}
+}
+
+func (q *msgQueue) removePending(e *entry) {
+	q.listFor(e).remove(e)
+	q.npending--
+	q.memory -= int64(e.msg.Size())
+}
+
+// dispatchLocked hands pending messages to consumers with credit.
+func (q *msgQueue) dispatchLocked(d *deferred) {
+	if q.paused || q.npending == 0 || len(q.consumers) == 0 || q.closed {
+		return
+	}
+	now := time.Now().UnixMilli()
+	var wake int64
+	for i := range q.lists {
+		l := &q.lists[i]
+		for e := l.head; e != nil; {
+			next := e.next
+			if e.msg.Expired(now) {
+				q.removePending(e)
+				q.expired++
+				q.dequeued++
+				d.dead = append(d.dead, deadLetter{e: e, cause: "Message expired", exp: true})
+				e = next
+				continue
+			}
+			if e.redeliverAt > now {
+				if wake == 0 || e.redeliverAt < wake {
+					wake = e.redeliverAt
+				}
+				e = next
+				continue
+			}
+			c, full := q.pick(e)
+			if c == nil {
+				if full {
+					q.armTimer(wake)
+					return
+				}
+				e = next
+				continue
+			}
+			q.removePending(e)
+			q.assign(c, e)
+			e = next
+		}
+	}
+	q.armTimer(wake)
+}
+
+func (q *msgQueue) armTimer(at int64) {
+	if at == 0 || (q.timer != nil && q.timerAt != 0 && q.timerAt <= at) {
+		return
+	}
+	q.timerAt = at
+	delay := time.Until(time.UnixMilli(at))
+	if q.timer == nil {
+		q.timer = time.AfterFunc(delay, q.redispatch)
+	} else {
+		q.timer.Reset(delay)
+	}
+}
+
+func (q *msgQueue) redispatch() {
+	q.mu.Lock()
+	q.timerAt = 0
+	var d deferred
+	q.dispatchLocked(&d)
+	q.unlock(&d)
+}
+
+// pick chooses the consumer for e. full reports that no consumer has credit,
+// so the walk over pending messages can stop.
+func (q *msgQueue) pick(e *entry) (c *Consumer, full bool) {
+	if gid := e.msg.GroupID; gid != "" && q.groups != nil {
+		if owner, ok := q.groups[gid]; ok {
+			if owner.hasCredit() {
+				return owner, false
+			}
+			return nil, false
+		}
+	}
+	anyCredit := false
+	for i, cand := range q.consumers {
+		if q.exclusiveHolder() != nil && cand != q.exclusiveHolder() {
+			continue
+		}
+		if !cand.hasCredit() {
+			continue
+		}
+		anyCredit = true
+		if cand.sel != nil && !cand.sel.Match(e.msg, e.deliveries+1) {
+			continue
+		}
+		if cand.noLocal && e.msg.ProducerConn == cand.conn.id {
+			continue
+		}
+		q.rotate(i)
+		return cand, false
+	}
+	return nil, !anyCredit
+}
+
+// exclusiveHolder returns the exclusive consumer that takes everything, if any:
+// the first exclusive consumer in priority order.
+func (q *msgQueue) exclusiveHolder() *Consumer {
+	for _, c := range q.consumers {
+		if c.exclusive {
+			return c
+		}
+	}
+	return nil
+}
+
+// rotate moves consumer i to the end of its priority band: round-robin
+// among consumers of equal priority, as ActiveMQ dispatches.
+func (q *msgQueue) rotate(i int) {
+	c := q.consumers[i]
+	j := i
+	for j+1 < len(q.consumers) && q.consumers[j+1].priority == c.priority {
+		q.consumers[j] = q.consumers[j+1]
+		j++
+	}
+	q.consumers[j] = c
+}
+
+func (q *msgQueue) assign(c *Consumer, e *entry) {
+	e.deliveries++
+	e.owner = c
+	// append to c's unacked list
+	e.cprev, e.cnext = c.utail, nil
+	if c.utail != nil {
+		c.utail.cnext = e
+	} else {
+		c.uhead = e
+	}
+	c.utail = e
+	c.unacked++
+	if c.byID == nil {
+		c.byID = make(map[string]*entry)
+	}
+	c.byID[e.msg.ID] = e
+	if c.prefetch == 0 && c.pulls > 0 {
+		c.pulls--
+	}
+	q.inflight++
+	q.dispatched++
+	dl := &Delivery{Msg: e.msg, Consumer: c, DeliveryCount: e.deliveries, Redelivered: e.deliveries > 1, e: e}
+	if gid := e.msg.GroupID; gid != "" {
+		if q.groups == nil {
+			q.groups = make(map[string]*Consumer)
+		}
+		if _, ok := q.groups[gid]; !ok {
+			q.groups[gid] = c
+			dl.GroupFirst = true
+		}
+		if e.msg.GroupSeq < 0 {
+			delete(q.groups, gid)
+		}
+	}
+	e.delivery = dl
+	c.out.Deliver(dl)
+}
+
+// unlink removes e from its owner's unacked list.
+func (q *msgQueue) unlink(e *entry) {
+	c := e.owner
+	if c == nil {
+		return
+	}
+	if e.cprev != nil {
+		e.cprev.cnext = e.cnext
+	} else {
+		c.uhead = e.cnext
+	}
+	if e.cnext != nil {
+		e.cnext.cprev = e.cprev
+	} else {
+		c.utail = e.cprev
+	}
+	e.cprev, e.cnext = nil, nil
+	delete(c.byID, e.msg.ID)
+	c.unacked--
+	if e.txAck != nil {
+		c.txAcked--
+	}
+	e.owner = nil
+	q.inflight--
+}
+
+// finish records that e is consumed and queues its store ack.
+func (q *msgQueue) finish(e *entry, d *deferred) {
+	q.dequeued++
+	if e.stored {
+		d.storeOp = append(d.storeOp, q.ackOp(e))
+	}
+}
+
+func (q *msgQueue) ackOp(e *entry) store.Op {
+	c := q.container
+	if e.cont != "" {
+		c = e.cont
+	}
+	return store.Op{Kind: store.OpAck, Ack: store.AckRef{Container: c, Seq: e.seq, Sub: q.subKey}}
+}
+
+// returnLocked puts an in-flight entry back at its place in the pending order,
+// flagged redelivered; past the redelivery limit it becomes a dead letter.
+func (q *msgQueue) returnLocked(e *entry, d *deferred) {
+	if dl := e.delivery; dl != nil && !dl.sent.Load() && e.deliveries > 0 {
+		// Never reached the client: it does not count as a delivery.
+		e.deliveries--
+	}
+	e.delivery = nil
+	q.unlink(e)
+	rp := &q.policy.Redelivery
+	if rp.MaximumRedeliveries >= 0 && int(e.deliveries) > rp.MaximumRedeliveries {
+		q.dequeued++
+		d.dead = append(d.dead, deadLetter{e: e, cause: redeliveryCause(int(e.deliveries), rp.MaximumRedeliveries)})
+		return
+	}
+	if e.deliveries > 0 {
+		if delay := rp.Delay(int(e.deliveries)); delay > 0 {
+			e.redeliverAt = time.Now().Add(delay).UnixMilli()
+		}
+	}
+	q.listFor(e).insert(e)
+	q.npending++
+	q.memory += int64(e.msg.Size())
+}
+
+func redeliveryCause(n, max int) string {
+	return "Delivery[" + itoa(n) + "] exceeds redelivery policy limit:RedeliveryPolicy {maximumRedeliveries = " + itoa(max) + "}"
+}
+
+// addConsumer attaches c and dispatches to it.
+func (q *msgQueue) addConsumer(c *Consumer) {
+	q.mu.Lock()
+	c.q = q
+	i := sort.Search(len(q.consumers), func(i int) bool { return q.consumers[i].priority < c.priority })
+	q.consumers = append(q.consumers, nil)
+	copy(q.consumers[i+1:], q.consumers[i:])
+	q.consumers[i] = c
+	var d deferred
+	q.dispatchLocked(&d)
+	q.unlock(&d)
+}
+
+// removeConsumer detaches c; its unacked messages return to the queue.
+func (q *msgQueue) removeConsumer(c *Consumer) {
+	q.mu.Lock()
+	for i, x := range q.consumers {
+		if x == c {
+			q.consumers = append(q.consumers[:i], q.consumers[i+1:]...)
+			break
+		}
+	}
+	for gid, owner := range q.groups {
+		if owner == c {
+			delete(q.groups, gid)
+		}
+	}
+	var d deferred
+	for e := c.uhead; e != nil; {
+		next := e.cnext
+		if e.txAck != nil {
+			// Acked in an open transaction: the transaction owns it now.
+			q.unlink(e)
+			q.inflight++ // still in flight until commit/abort
+		} else {
+			q.returnLocked(e, &d)
+		}
+		e = next
+	}
+	c.closed = true
+	q.dispatchLocked(&d)
+	q.unlock(&d)
+}
+
+func (q *msgQueue) stats() QueueStats {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return QueueStats{
+		QueueSize:     int64(q.npending) + q.inflight,
+		InFlightCount: q.inflight,
+		EnqueueCount:  q.enqueued,
+		DequeueCount:  q.dequeued,
+		DispatchCount: q.dispatched,
+		ExpiredCount:  q.expired,
+		ConsumerCount: len(q.consumers),
+		MemoryUsage:   q.memory,
+	}
+}
+
+// snapshot returns pending and in-flight messages in queue order (browsing).
+func (q *msgQueue) snapshot(limit int) []*Message {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var es []*entry
+	for i := range q.lists {
+		for e := q.lists[i].head; e != nil; e = e.next {
+			es = append(es, e)
+		}
+	}
+	for _, c := range q.consumers {
+		for e := c.uhead; e != nil; e = e.cnext {
+			es = append(es, e)
+		}
+	}
+	if len(q.lists) == 1 {
+		sort.Slice(es, func(i, j int) bool { return es[i].seq < es[j].seq })
+	} else {
+		sort.SliceStable(es, func(i, j int) bool {
+			if es[i].msg.Priority != es[j].msg.Priority {
+				return es[i].msg.Priority > es[j].msg.Priority
+			}
+			return es[i].seq < es[j].seq
+		})
+	}
+	now := time.Now().UnixMilli()
+	out := make([]*Message, 0, len(es))
+	for _, e := range es {
+		if e.msg.Expired(now) {
+			continue
+		}
+		out = append(out, e.msg)
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+	}
+	return out
+}
+
+// purge drops every pending message (not those in flight), as ActiveMQ's purge().
+func (q *msgQueue) purge() int {
+	q.mu.Lock()
+	var d deferred
+	n := 0
+	for i := range q.lists {
+		for e := q.lists[i].head; e != nil; {
+			next := e.next
+			q.removePending(e)
+			q.finish(e, &d)
+			n++
+			e = next
+		}
+	}
+	q.unlock(&d)
+	return n
+}
+
+// expireScan removes expired pending messages (expireMessagesPeriod).
+func (q *msgQueue) expireScan(now int64) {
+	q.mu.Lock()
+	var d deferred
+	for i := range q.lists {
+		for e := q.lists[i].head; e != nil; {
+			next := e.next
+			if e.msg.Expired(now) {
+				q.removePending(e)
+				q.expired++
+				q.dequeued++
+				d.dead = append(d.dead, deadLetter{e: e, cause: "Message expired", exp: true})
+			}
+			e = next
+		}
+	}
+	q.unlock(&d)
+}
+
+// close drops everything; used for temp destinations and removed queues.
+func (q *msgQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	if q.timer != nil {
+		q.timer.Stop()
+	}
+	var d deferred
+	for i := range q.lists {
+		for e := q.lists[i].head; e != nil; {
+			next := e.next
+			q.removePending(e)
+			q.finish(e, &d)
+			e = next
+		}
+	}
+	for _, c := range q.consumers {
+		for e := c.uhead; e != nil; {
+			next := e.cnext
+			q.unlink(e)
+			q.finish(e, &d)
+			e = next
+		}
+	}
+	q.unlock(&d)
+}
+
+func (q *msgQueue) setPaused(p bool) {
+	q.mu.Lock()
+	q.paused = p
+	var d deferred
+	q.dispatchLocked(&d)
+	q.unlock(&d)
+}
+
+// Delivery is one message handed to a consumer. The adapter writes it and,
+// once written, calls MarkSent; acks name the message ID.
+type Delivery struct {
+	Msg           *Message
+	Consumer      *Consumer
+	DeliveryCount int32 // JMSXDeliveryCount: 1 on first delivery
+	Redelivered   bool
+	GroupFirst    bool // JMSXGroupFirstForConsumer
+	e             *entry
+	sent          atomic.Bool
+}
+
+// MarkSent records that the delivery reached the client's socket, so that a
+// later return to the queue counts it as a delivery attempt.
+func (d *Delivery) MarkSent() { d.sent.Store(true) }
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

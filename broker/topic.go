@@ -1,0 +1,323 @@
+package broker
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"amq/store"
+)
+
+// topic fans a publish out to its subscriptions. Each non-durable
+// subscription and each durable subscription owns a msgQueue, so one slow
+// subscriber only fills its own bounded buffer.
+type topic struct {
+	b    *Broker
+	dest Destination
+
+	mu       sync.RWMutex
+	subs     []*Consumer   // non-durable subscriptions, wildcard ones included
+	durables []*durableSub // durable subscriptions, wildcard ones included
+
+	enqueued atomic.Int64
+}
+
+// topic returns the topic for d, creating it (and attaching matching
+// wildcard subscriptions) when create is set.
+func (b *Broker) topic(d Destination, create bool) *topic {
+	key := d.String()
+	b.mu.RLock()
+	t := b.topics[key]
+	b.mu.RUnlock()
+	if t != nil || !create {
+		return t
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t = b.topics[key]; t != nil {
+		return t
+	}
+	t = &topic{b: b, dest: d}
+	if !IsWildcard(d.Name) {
+		for _, c := range b.wildSubs {
+			if MatchWildcard(c.opts.Dest.Name, d.Name) {
+				t.subs = append(t.subs, c)
+			}
+		}
+		for _, ds := range b.durables {
+			if ds.wild && MatchWildcard(ds.pattern, d.Name) {
+				t.durables = append(t.durables, ds)
+			}
+		}
+	}
+	b.topics[key] = t
+	return t
+}
+
+func (t *topic) route(m *Message, p *plan) {
+	seq := t.b.nextSeq()
+	t.enqueued.Add(1)
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for _, c := range t.subs {
+		if c.routeNoLocal && m.ProducerConn == c.conn.id {
+			continue
+		}
+		if c.routeSel != nil && !c.routeSel.Match(m, 1) {
+			continue
+		}
+		p.targets = append(p.targets, target{c.q, &entry{msg: m, seq: seq}})
+	}
+	var keys []string
+	for _, ds := range t.durables {
+		if ds.noLocal && ds.active.Load() != nil && m.ProducerConn == ds.active.Load().conn.id {
+			continue
+		}
+		if ds.sel != nil && !ds.sel.Match(m, 1) {
+			continue
+		}
+		if !m.Persistent {
+			// Non-persistent messages reach only a connected durable subscriber.
+			if ds.active.Load() != nil {
+				p.targets = append(p.targets, target{ds.q, &entry{msg: m, seq: seq}})
+			}
+			continue
+		}
+		keys = append(keys, ds.info.Key)
+		p.targets = append(p.targets, target{ds.q, &entry{msg: m, seq: seq, stored: true, cont: t.dest.String()}})
+	}
+	if len(keys) > 0 {
+		p.ops = append(p.ops, store.Op{Kind: store.OpAdd, Record: store.Record{
+			Container: t.dest.String(), Seq: seq, Priority: m.Priority, Expiration: m.Expiration,
+			Data: MarshalMessage(nil, m), Subs: keys}})
+	}
+}
+
+// attachTopicSub registers a non-durable subscription on every topic it matches.
+func (b *Broker) attachTopicSub(c *Consumer) {
+	d := c.opts.Dest
+	if IsWildcard(d.Name) {
+		b.mu.Lock()
+		b.wildSubs = append(b.wildSubs, c)
+		var ts []*topic
+		for _, t := range b.topics {
+			if !IsWildcard(t.dest.Name) && MatchWildcard(d.Name, t.dest.Name) {
+				ts = append(ts, t)
+			}
+		}
+		b.mu.Unlock()
+		for _, t := range ts {
+			t.mu.Lock()
+			t.subs = append(t.subs, c)
+			t.mu.Unlock()
+		}
+		return
+	}
+	t := b.topic(d, true)
+	t.mu.Lock()
+	t.subs = append(t.subs, c)
+	t.mu.Unlock()
+}
+
+func (b *Broker) detachTopicSub(c *Consumer) {
+	b.mu.Lock()
+	b.wildSubs = slices.DeleteFunc(b.wildSubs, func(x *Consumer) bool { return x == c })
+	ts := make([]*topic, 0, len(b.topics))
+	for _, t := range b.topics {
+		ts = append(ts, t)
+	}
+	b.mu.Unlock()
+	if !IsWildcard(c.opts.Dest.Name) {
+		ts = ts[:0]
+		if t := b.topic(c.opts.Dest, false); t != nil {
+			ts = append(ts, t)
+		}
+	}
+	for _, t := range ts {
+		t.mu.Lock()
+		t.subs = slices.DeleteFunc(t.subs, func(x *Consumer) bool { return x == c })
+		t.mu.Unlock()
+	}
+}
+
+// durableSub is a durable topic subscription: it keeps matching persistent
+// messages in the store while its subscriber is away.
+type durableSub struct {
+	b       *Broker
+	info    store.SubInfo
+	pattern string
+	wild    bool
+	q       *msgQueue
+	sel     Filter
+	noLocal bool
+	active  atomic.Pointer[Consumer]
+}
+
+func (b *Broker) newDurable(si store.SubInfo, t *topic) *durableSub {
+	p := b.policy(t.dest)
+	ds := &durableSub{b: b, info: si, pattern: t.dest.Name, wild: IsWildcard(t.dest.Name), noLocal: si.NoLocal}
+	ds.q = newMsgQueue(b, t.dest, si.Topic, si.Key, p)
+	if si.Selector != "" {
+		f, err := b.compile(si.Selector)
+		if err != nil {
+			b.log.Error("durable subscription has a bad selector; it selects everything", "subscription", si.Key, "err", err)
+		}
+		ds.sel = f
+	}
+	b.attachDurable(ds, t)
+	return ds
+}
+
+func (b *Broker) attachDurable(ds *durableSub, t *topic) {
+	if !ds.wild {
+		t.mu.Lock()
+		t.durables = append(t.durables, ds)
+		t.mu.Unlock()
+		return
+	}
+	b.mu.RLock()
+	var ts []*topic
+	for _, x := range b.topics {
+		if !IsWildcard(x.dest.Name) && MatchWildcard(ds.pattern, x.dest.Name) {
+			ts = append(ts, x)
+		}
+	}
+	b.mu.RUnlock()
+	for _, x := range ts {
+		x.mu.Lock()
+		x.durables = append(x.durables, ds)
+		x.mu.Unlock()
+	}
+}
+
+func (b *Broker) detachDurable(ds *durableSub) {
+	b.mu.RLock()
+	ts := make([]*topic, 0, len(b.topics))
+	for _, t := range b.topics {
+		ts = append(ts, t)
+	}
+	b.mu.RUnlock()
+	for _, t := range ts {
+		t.mu.Lock()
+		t.durables = slices.DeleteFunc(t.durables, func(x *durableSub) bool { return x == ds })
+		t.mu.Unlock()
+	}
+}
+
+func (ds *durableSub) deactivate(c *Consumer) {
+	ds.active.CompareAndSwap(c, nil)
+}
+
+// ErrDurableInUse is returned when a durable subscription already has a subscriber.
+var ErrDurableInUse = fmt.Errorf("durable consumer is in use")
+
+// DurableSubscription describes a durable subscription for management.
+type DurableSubscription struct {
+	ClientID, Name, Selector string
+	Topic                    Destination
+	Active                   bool
+	Pending                  int64
+	Stats                    QueueStats
+}
+
+// DurableSubscriptions lists durable subscriptions.
+func (b *Broker) DurableSubscriptions() []DurableSubscription {
+	b.mu.RLock()
+	ds := make([]*durableSub, 0, len(b.durables))
+	for _, d := range b.durables {
+		ds = append(ds, d)
+	}
+	actives := make(map[*durableSub]bool, len(ds))
+	for _, d := range ds {
+		actives[d] = d.active.Load() != nil
+	}
+	b.mu.RUnlock()
+	out := make([]DurableSubscription, 0, len(ds))
+	for _, d := range ds {
+		st := d.q.stats()
+		out = append(out, DurableSubscription{ClientID: d.info.ClientID, Name: d.info.Name, Selector: d.info.Selector,
+			Topic: d.q.dest, Active: actives[d], Pending: st.QueueSize, Stats: st})
+	}
+	slices.SortFunc(out, func(a, b DurableSubscription) int {
+		if a.ClientID != b.ClientID {
+			if a.ClientID < b.ClientID {
+				return -1
+			}
+			return 1
+		}
+		if a.Name < b.Name {
+			return -1
+		} else if a.Name > b.Name {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// RemoveDurable deletes a durable subscription and its stored messages.
+// It fails while a subscriber is connected.
+func (b *Broker) RemoveDurable(clientID, name string) error {
+	key := clientID + ":" + name
+	b.mu.Lock()
+	ds := b.durables[key]
+	if ds == nil {
+		b.mu.Unlock()
+		return fmt.Errorf("no durable subscription %q for client %q", name, clientID)
+	}
+	if ds.active.Load() != nil {
+		b.mu.Unlock()
+		return fmt.Errorf("%w: cannot remove active subscription %q of client %q", ErrDurableInUse, name, clientID)
+	}
+	delete(b.durables, key)
+	b.mu.Unlock()
+	b.detachDurable(ds)
+	ds.q.mu.Lock()
+	ds.q.closed = true
+	ds.q.mu.Unlock()
+	_, err := store.ApplySync(b.store, []store.Op{{Kind: store.OpRemoveSub, Sub: ds.info}})
+	return err
+}
+
+// Topics lists topics with their subscriber counts.
+func (b *Broker) Topics() []DestinationInfo {
+	b.mu.RLock()
+	ts := make([]*topic, 0, len(b.topics))
+	for _, t := range b.topics {
+		ts = append(ts, t)
+	}
+	b.mu.RUnlock()
+	out := make([]DestinationInfo, 0, len(ts))
+	for _, t := range ts {
+		t.mu.RLock()
+		st := QueueStats{ConsumerCount: len(t.subs), EnqueueCount: t.enqueued.Load()}
+		qs := make([]*msgQueue, 0, len(t.subs)+len(t.durables))
+		for _, c := range t.subs {
+			qs = append(qs, c.q)
+		}
+		for _, ds := range t.durables {
+			if ds.active.Load() != nil {
+				st.ConsumerCount++
+			}
+			qs = append(qs, ds.q)
+		}
+		t.mu.RUnlock()
+		for _, q := range qs {
+			s := q.stats()
+			st.DequeueCount += s.DequeueCount
+			st.DispatchCount += s.DispatchCount
+			st.InFlightCount += s.InFlightCount
+		}
+		out = append(out, DestinationInfo{Dest: t.dest, Stats: st})
+	}
+	slices.SortFunc(out, func(a, b DestinationInfo) int {
+		if a.Dest.Name < b.Dest.Name {
+			return -1
+		} else if a.Dest.Name > b.Dest.Name {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
