@@ -67,9 +67,9 @@ type User struct {
 
 // Broker is one broker instance.
 type Broker struct {
-	cfg   Config
-	log   *slog.Logger
-	store store.Store
+	cfg       Config
+	log       *slog.Logger
+	store     store.Store
 	ownsStore bool
 
 	idPrefix string // ID:<host>-<port>-<startMs>-1

@@ -305,7 +305,7 @@ func TestConcurrentProducersConsumers(t *testing.T) {
 func TestEncodingRoundTrip(t *testing.T) {
 	m := &Message{ID: "ID:x-1-2-1:1:1:1:1", Dest: QueueDest("a"), Persistent: true, Priority: 7, Expiration: 123,
 		Timestamp: 456, CorrelationID: "c", ReplyTo: TopicDest("r"), Type: "t", GroupID: "g", GroupSeq: -1,
-		Props: []Property{StringProp("s", "v"), {Name: "i", Type: PropInt, I: -5}, {Name: "d", Type: PropDouble, F: 1.5}, {Name: "b", Type: PropBytes, B: []byte{0, 1}}},
+		Props:    []Property{StringProp("s", "v"), {Name: "i", Type: PropInt, I: -5}, {Name: "d", Type: PropDouble, F: 1.5}, {Name: "b", Type: PropBytes, B: []byte{0, 1}}},
 		BodyKind: BodyBytes, Body: []byte{0, 1, 2}, WireProps: []byte{9}, BrokerPath: []string{"b1"}, RedeliveryCount: 2}
 	got, err := UnmarshalMessage(MarshalMessage(nil, m))
 	if err != nil {
