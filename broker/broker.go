@@ -619,3 +619,6 @@ func (b *Broker) RemoveQueue(name string) bool {
 	q.close()
 	return true
 }
+
+// CompileSelector compiles a JMS selector with the broker's compiler.
+func (b *Broker) CompileSelector(sel string) (Filter, error) { return b.compile(sel) }

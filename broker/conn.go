@@ -613,3 +613,6 @@ func (tx *Tx) Abort() error {
 	}
 	return nil
 }
+
+// CheckRead asks the authorizer whether the connection may consume from d.
+func (c *Conn) CheckRead(d Destination) error { return c.authorize(OpRead, d) }

@@ -273,3 +273,12 @@ func (c *Consumer) close() {
 		c.durable.deactivate(c)
 	}
 }
+
+// HasUnacked reports whether msgID was delivered to c and is not yet acked.
+func (c *Consumer) HasUnacked(msgID string) bool {
+	q := c.q
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	e := c.byID[msgID]
+	return e != nil && e.owner == c
+}

@@ -1,0 +1,123 @@
+// Package selector implements JMS message selectors (the SQL-92 subset of
+// the JMS specification) with the semantics of ActiveMQ Classic 5.17's
+// org.apache.activemq.filter package, including its quirks, so that a
+// selector matches exactly the messages it matches there.
+//
+// A selector is parsed once into a tree of small typed nodes and then
+// evaluated against any number of messages; evaluation does not allocate
+// for the usual operators. A *Selector is immutable and safe for concurrent
+// use.
+//
+// # Language
+//
+//   - Logic: AND, OR, NOT with SQL three-valued logic. A selector matches
+//     only when it evaluates to TRUE, so a comparison involving a missing
+//     property (UNKNOWN) never matches, and neither does its negation.
+//   - Comparison: = <> > >= < <=, [NOT] BETWEEN a AND b, [NOT] IN ('a', ...)
+//     (string literals only), [NOT] LIKE 'pattern' [ESCAPE 'c'], IS [NOT] NULL.
+//   - Arithmetic: + - * / % and unary + -.
+//   - Literals: 'strings' (a doubled quote is a quote), integers in decimal with optional
+//     L suffix, hex (0x1F) and octal (017), floats (1.5, 1., .5, 1e3, 1.5E-2;
+//     no f/d suffix), TRUE, FALSE, NULL.
+//   - Identifiers: Java identifiers, case-sensitive; keywords are
+//     case-insensitive. A bare identifier may be used as a condition
+//     (flag AND x > 1); it is TRUE only for a Bool property that is true.
+//   - Comments: -- to end of line, /* ... */.
+//
+// # ActiveMQ behaviour worth knowing
+//
+//   - Precedence, from ActiveMQ's grammar: unary + - NOT bind tightest, then
+//   - / %, then + -, then < <= > >= LIKE BETWEEN IN, then = <> IS, then
+//     AND, then OR. NOT is unary, so NOT a = 'x' is (NOT a) = 'x', which
+//     never matches a string a; write NOT (a = 'x').
+//   - Comparing incompatible types (string with number, boolean with number)
+//     is FALSE, not UNKNOWN, so NOT (s = 1) on a string s matches.
+//   - 'x' = missing is FALSE but missing = 'x' is UNKNOWN (see equal).
+//   - On STOMP subscriptions strings are converted to numbers and booleans
+//     for comparisons; see ConvertStringsPrefix and compareValues.
+//   - '/' and '%' compute in floating point: 7 / 2 = 3.5, x / 0 is Infinity.
+//   - A runtime error in ActiveMQ (such as arithmetic on a string or a
+//     boolean: 'a' * 2) makes the whole selector fail to match, even inside
+//     an OR whose other branch is TRUE, unless evaluation stopped before
+//     reaching it.
+//   - The parse-time checks are ActiveMQ's: IN needs an identifier on its
+//     left; string and boolean literals and boolean expressions cannot be
+//     operands of < <= > >= BETWEEN; NULL cannot be an operand of = <>;
+//     TRUE = 1 is rejected; the selector must be a boolean expression.
+//
+// Not supported: XPATH/XQUERY selectors and ActiveMQ's non-standard function
+// calls (REGEX, INLIST, ...); both are syntax errors.
+package selector
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// ConvertStringsPrefix, at the start of a selector, switches on ActiveMQ's
+// "convert string expressions" mode: comparisons then convert a string
+// operand to the type of a numeric or boolean operand (see compareValues).
+// ActiveMQ's STOMP transport prepends it to every SUBSCRIBE selector because
+// STOMP headers always arrive as string properties; the broker's STOMP layer
+// should do the same, e.g. Parse(ConvertStringsPrefix + header). Parse
+// recognizes it exactly as ActiveMQ's SelectorParser does (case-sensitive, at
+// the very start), so a selector stored with it round-trips.
+const ConvertStringsPrefix = "convert_string_expressions:"
+
+// Selector is a compiled message selector.
+type Selector struct {
+	text    string
+	root    cond
+	convert bool
+}
+
+// Parse compiles a selector.
+//
+// An empty or all-whitespace selector (also after ConvertStringsPrefix) is
+// no selector: Parse returns (nil, nil), and a nil *Selector matches every
+// message. Errors are *SyntaxError.
+func Parse(s string) (*Selector, error) {
+	text, convert := strings.CutPrefix(s, ConvertStringsPrefix)
+	if isBlank(text) {
+		return nil, nil
+	}
+	root, err := parse(text, convert)
+	if err != nil {
+		if se, ok := err.(*SyntaxError); ok {
+			se.Pos = utf8.RuneCountInString(text[:se.Pos])
+		}
+		return nil, err
+	}
+	return &Selector{text: s, root: root, convert: convert}, nil
+}
+
+// MustParse is Parse that panics on error, for selectors known to be valid.
+func MustParse(s string) *Selector {
+	sel, err := Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return sel
+}
+
+// Matches reports whether the selector evaluates to TRUE for src. UNKNOWN
+// (from NULL operands), FALSE and evaluation errors all mean no match. A nil
+// Selector matches everything.
+func (s *Selector) Matches(src Source) bool {
+	if s == nil {
+		return true
+	}
+	return s.root.test(src) == triTrue
+}
+
+// String returns the text given to Parse, ConvertStringsPrefix included.
+func (s *Selector) String() string {
+	if s == nil {
+		return ""
+	}
+	return s.text
+}
+
+// ConvertsStrings reports whether the selector was parsed with
+// ConvertStringsPrefix.
+func (s *Selector) ConvertsStrings() bool { return s != nil && s.convert }

@@ -1,0 +1,190 @@
+// Package stomp serves STOMP 1.0, 1.1 and 1.2 as ActiveMQ 5.17 does,
+// translating frames into calls on the protocol-neutral broker core.
+package stomp
+
+import (
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"amq/broker"
+	"amq/internal/stomp/frame"
+)
+
+// Authenticator checks a CONNECT's login and passcode. cert is the verified
+// TLS client certificate chain, if any.
+type Authenticator interface {
+	Authenticate(login, passcode string, cert *tls.ConnectionState) (*broker.User, error)
+}
+
+// BodyConverter turns a message body kept in another protocol's encoding
+// (OpenWire's marshalled content) into the bytes a STOMP client receives.
+type BodyConverter func(m *broker.Message) ([]byte, error)
+
+// Options configures a Server.
+type Options struct {
+	Broker *broker.Broker
+	Logger *slog.Logger
+	Limits frame.Limits
+	// HeartBeatGrace multiplies the client's heart-beat interval to get the
+	// read timeout (transport.hbGracePeriodMultiplier; default 1.5).
+	HeartBeatGrace float64
+	// DefaultHeartBeat applies when a CONNECT has no heart-beat header
+	// (transport.defaultHeartBeat), as cx, cy in ms.
+	DefaultHeartBeat [2]int
+	// ConnectTimeout closes a connection that sends no CONNECT (default 30 s).
+	ConnectTimeout time.Duration
+	// WriteTimeout closes a connection whose client stops reading (default 30 s).
+	WriteTimeout time.Duration
+	// MaxConnections refuses connections beyond it (maximumConnections); 0 = no limit.
+	MaxConnections int
+	Auth           Authenticator
+	ConvertBody    BodyConverter
+	// Connector names the transport connector in logs.
+	Connector string
+	// MaxPendingSends bounds persistent sends awaiting the store per
+	// connection; the reader stops reading beyond it (default 4096).
+	MaxPendingSends int
+}
+
+// Server accepts STOMP connections.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	listeners []net.Listener
+	conns     map[*conn]struct{}
+	closed    bool
+	wg        sync.WaitGroup
+}
+
+// NewServer returns a server for opts.
+func NewServer(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.HeartBeatGrace <= 0 {
+		opts.HeartBeatGrace = 1.5
+	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = 30 * time.Second
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 30 * time.Second
+	}
+	if opts.MaxPendingSends <= 0 {
+		opts.MaxPendingSends = 4096
+	}
+	if opts.Connector == "" {
+		opts.Connector = "stomp"
+	}
+	return &Server{opts: opts, log: opts.Logger.With("connector", opts.Connector), conns: map[*conn]struct{}{}}
+}
+
+// Serve accepts connections on l until Close. It returns nil after Close.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return nil
+	}
+	s.listeners = append(s.listeners, l)
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+	var backoff time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				// Back off on transient accept errors (EMFILE and friends).
+				if backoff == 0 {
+					backoff = 5 * time.Millisecond
+				} else if backoff *= 2; backoff > time.Second {
+					backoff = time.Second
+				}
+				s.log.Warn("accept failed; retrying", "err", err, "in", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		s.ServeConn(nc)
+	}
+}
+
+func isTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+// ServeConn serves one accepted connection (also used by the WebSocket
+// transport, which hands over a net.Conn per socket).
+func (s *Server) ServeConn(nc net.Conn) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		nc.Close()
+		return
+	}
+	if s.opts.MaxConnections > 0 && len(s.conns) >= s.opts.MaxConnections {
+		s.mu.Unlock()
+		s.log.Warn("connection refused: maximumConnections reached", "remote", nc.RemoteAddr().String(), "max", s.opts.MaxConnections)
+		nc.Close()
+		return
+	}
+	c := newConn(s, nc)
+	s.conns[c] = struct{}{}
+	s.wg.Add(2)
+	s.mu.Unlock()
+	go c.readLoop()
+	go c.writeLoop()
+}
+
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// Connections counts open connections.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// Close stops accepting, closes every connection and waits for their
+// goroutines to finish.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	ls := s.listeners
+	s.listeners = nil
+	cs := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		cs = append(cs, c)
+	}
+	s.mu.Unlock()
+	for _, l := range ls {
+		l.Close()
+	}
+	for _, c := range cs {
+		c.shutdown()
+	}
+	s.wg.Wait()
+	return nil
+}

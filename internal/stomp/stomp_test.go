@@ -1,0 +1,543 @@
+package stomp
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"amq/broker"
+	"amq/internal/stomp/frame"
+
+	gostomp "github.com/go-stomp/stomp/v3"
+)
+
+type testServer struct {
+	b    *broker.Broker
+	s    *Server
+	addr string
+}
+
+func startServer(t *testing.T, mod func(*Options)) *testServer {
+	t.Helper()
+	b, err := broker.New(broker.Config{Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Broker: b}
+	if mod != nil {
+		mod(&opts)
+	}
+	s := NewServer(opts)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(l)
+	t.Cleanup(func() {
+		s.Close()
+		b.Close()
+	})
+	return &testServer{b: b, s: s, addr: l.Addr().String()}
+}
+
+// raw is a raw-frame client with deadlines.
+type raw struct {
+	t  *testing.T
+	nc net.Conn
+	rd *frame.Reader
+}
+
+func dialRaw(t *testing.T, addr string) *raw {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return &raw{t: t, nc: nc, rd: frame.NewReader(nc, frame.Limits{})}
+}
+
+func (r *raw) send(s string) {
+	r.t.Helper()
+	r.nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(r.nc, s); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *raw) read() *frame.Frame {
+	r.t.Helper()
+	r.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		f, err := r.rd.ReadFrame()
+		if err != nil {
+			r.t.Fatalf("read frame: %v", err)
+		}
+		if f != nil {
+			return f
+		}
+	}
+}
+
+// expectClosed asserts the server closes the connection.
+func (r *raw) expectClosed() {
+	r.t.Helper()
+	r.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		f, err := r.rd.ReadFrame()
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				r.t.Fatal("connection not closed")
+			}
+			return
+		}
+		if f != nil && f.Command != frame.ERROR && f.Command != frame.RECEIPT {
+			r.t.Fatalf("unexpected %s before close", f.Command)
+		}
+	}
+}
+
+func (r *raw) connect(version string) *frame.Frame {
+	r.t.Helper()
+	r.send("CONNECT\naccept-version:" + version + "\nhost:localhost\n\n\x00")
+	f := r.read()
+	if f.Command != frame.CONNECTED {
+		r.t.Fatalf("got %s %v", f.Command, f.Headers)
+	}
+	r.rd.SetVersion(version)
+	return f
+}
+
+func hdr(f *frame.Frame, k string) string {
+	v, _ := f.Get(k)
+	return v
+}
+
+func TestConnectedHeaders(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.send("CONNECT\naccept-version:1.0,1.1,1.2\nheart-beat:0,0\nclient-id:abc\n\n\x00")
+	f := r.read()
+	if f.Command != "CONNECTED" || hdr(f, "version") != "1.2" || hdr(f, "server") != "ActiveMQ/5.17.2" || hdr(f, "session") != "abc" || hdr(f, "heart-beat") != "0,0" {
+		t.Fatalf("CONNECTED: %+v", f.Headers)
+	}
+}
+
+func TestBadVersionIsFatal(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.send("CONNECT\naccept-version:2.0\n\n\x00")
+	f := r.read()
+	if f.Command != "ERROR" || !strings.Contains(hdr(f, "message"), "supported versions are: [1.2, 1.1, 1.0]") {
+		t.Fatalf("%s %v", f.Command, f.Headers)
+	}
+	r.expectClosed()
+}
+
+func TestBadHeartBeatIsFatal(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.send("CONNECT\naccept-version:1.2\nheart-beat:x,1\n\n\x00")
+	if f := r.read(); f.Command != "ERROR" {
+		t.Fatal(f.Command)
+	}
+	r.expectClosed()
+}
+
+func TestSendWithoutDestinationKeepsConnection(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.2")
+	r.send("SEND\nreceipt:1\n\nhello\x00")
+	f := r.read()
+	if f.Command != "ERROR" || hdr(f, "message") != "SEND received without a Destination specified!" || hdr(f, "receipt-id") != "1" {
+		t.Fatalf("%s %v", f.Command, f.Headers)
+	}
+	r.send("SEND\ndestination:/queue/a\nreceipt:2\n\nhello\x00")
+	if f := r.read(); f.Command != "RECEIPT" || hdr(f, "receipt-id") != "2" {
+		t.Fatalf("%s %v", f.Command, f.Headers)
+	}
+}
+
+func TestUnknownCommandIsFatal(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.2")
+	r.send("FOO\n\n\x00")
+	if f := r.read(); f.Command != "ERROR" || !strings.Contains(hdr(f, "message"), "Unknown STOMP action") {
+		t.Fatalf("%s %v", f.Command, f.Headers)
+	}
+	r.expectClosed()
+}
+
+func TestLimitsCloseConnection(t *testing.T) {
+	ts := startServer(t, func(o *Options) { o.Limits = frame.Limits{MaxFrameSize: 1000, MaxDataLength: 1000} })
+	cases := map[string]string{
+		"command":      strings.Repeat("X", 1100) + "\n\n\x00",
+		"header line":  "SEND\ndestination:/queue/a\nx:" + strings.Repeat("y", 11*1024) + "\n\n\x00",
+		"headers":      "SEND\n" + strings.Repeat("h:v\n", 1001) + "\n\x00",
+		"frame size":   "SEND\ndestination:/queue/a\ncontent-length:5000\n\n" + strings.Repeat("z", 5000) + "\x00",
+		"unterminated": "SEND\ndestination:/queue/a\n\n" + strings.Repeat("z", 5000),
+	}
+	for name, payload := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := dialRaw(t, ts.addr)
+			r.connect("1.2")
+			r.send(payload)
+			f := r.read()
+			if f.Command != "ERROR" {
+				t.Fatalf("got %s", f.Command)
+			}
+			r.expectClosed()
+		})
+	}
+	// The broker keeps serving others.
+	r := dialRaw(t, ts.addr)
+	r.connect("1.2")
+}
+
+func TestNoConnectTimeout(t *testing.T) {
+	ts := startServer(t, func(o *Options) { o.ConnectTimeout = 200 * time.Millisecond })
+	r := dialRaw(t, ts.addr)
+	r.expectClosed()
+}
+
+func TestHeartBeats(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.send("CONNECT\naccept-version:1.2\nheart-beat:1000,100\n\n\x00")
+	f := r.read()
+	if hdr(f, "heart-beat") != "100,1000" {
+		t.Fatalf("heart-beat %q", hdr(f, "heart-beat"))
+	}
+	// Sending heart-beats later than asked but within 1.5x keeps it open...
+	beats := make(chan error, 1)
+	go func() {
+		for i := 0; i < 3; i++ {
+			time.Sleep(1250 * time.Millisecond) // later than 1000 ms, within 1500 ms
+			if _, err := r.nc.Write([]byte("\n")); err != nil {
+				beats <- err
+				return
+			}
+		}
+		beats <- nil
+	}()
+	// ... while the broker writes heart-beats every 100 ms.
+	r.nc.SetReadDeadline(time.Now().Add(time.Second))
+	br := bufio.NewReader(r.nc)
+	b, err := br.ReadByte()
+	if err != nil || b != '\n' {
+		t.Fatalf("heart-beat byte %q %v", b, err)
+	}
+	if err := <-beats; err != nil {
+		t.Fatal(err)
+	}
+	r.send("SEND\ndestination:/queue/hb\nreceipt:r\n\n\x00")
+	r.nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+	rd := frame.NewReader(br, frame.Limits{})
+	for {
+		f, err := rd.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f != nil {
+			if f.Command != "RECEIPT" {
+				t.Fatal(f.Command)
+			}
+			break
+		}
+	}
+	// ... and silence closes it.
+	start := time.Now()
+	for {
+		r.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := br.ReadByte(); err != nil {
+			break
+		}
+	}
+	if time.Since(start) > 4*time.Second {
+		t.Fatal("silent client not dropped")
+	}
+}
+
+func TestEscapingPerVersion(t *testing.T) {
+	ts := startServer(t, nil)
+	for _, v := range []string{"1.0", "1.1", "1.2"} {
+		t.Run(v, func(t *testing.T) {
+			r := dialRaw(t, ts.addr)
+			r.connect(v)
+			q := "/queue/esc" + v
+			r.send("SUBSCRIBE\nid:s\ndestination:" + q + "\nreceipt:s\n\n\x00")
+			r.read()
+			val := `a\cb\nc\\d`
+			if v == "1.0" {
+				val = "a:b"
+			}
+			r.send("SEND\ndestination:" + q + "\nx-key:" + val + "\n\nbody\x00")
+			f := r.read()
+			want := "a:b\nc\\d"
+			if v == "1.0" {
+				want = "a:b"
+			}
+			if hdr(f, "x-key") != want {
+				t.Fatalf("x-key=%q", hdr(f, "x-key"))
+			}
+		})
+	}
+}
+
+func TestBinaryBodyWithNUL(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.2")
+	r.send("SUBSCRIBE\nid:0\ndestination:/queue/bin\n\n\x00")
+	r.send("SEND\ndestination:/queue/bin\ncontent-length:5\n\na\x00b\x00c\x00")
+	f := r.read()
+	if string(f.Body) != "a\x00b\x00c" || hdr(f, "content-length") != "5" {
+		t.Fatalf("body %q headers %v", f.Body, f.Headers)
+	}
+}
+
+func TestMessageHeaders(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.2")
+	r.send("SUBSCRIBE\nid:sub-1\ndestination:/queue/h\nack:client-individual\n\n\x00")
+	r.send("SEND\ndestination:/queue/h\npersistent:true\npriority:7\ncorrelation-id:c1\ntype:t1\nreply-to:/queue/reply\nJMSXGroupID:g\nJMSXGroupSeq:1\ncolor:red\nreceipt:x\n\nhi\x00")
+	var msg *frame.Frame
+	for gotReceipt := false; msg == nil || !gotReceipt; {
+		switch f := r.read(); f.Command {
+		case "MESSAGE":
+			msg = f
+		case "RECEIPT":
+			gotReceipt = true
+		}
+	}
+	want := map[string]string{"destination": "/queue/h", "subscription": "sub-1", "persistent": "true", "priority": "7",
+		"correlation-id": "c1", "type": "t1", "reply-to": "/queue/reply", "JMSXGroupID": "g", "JMSXGroupSeq": "1",
+		"JMSXDeliveryCount": "1", "color": "red", "expires": "0"}
+	for k, v := range want {
+		if got := hdr(msg, k); got != v {
+			t.Errorf("%s=%q want %q", k, got, v)
+		}
+	}
+	id := hdr(msg, "message-id")
+	if !strings.HasPrefix(id, "ID:") || strings.Count(id, ":") < 5 || hdr(msg, "ack") != id {
+		t.Errorf("message-id %q ack %q", id, hdr(msg, "ack"))
+	}
+	if _, ok := msg.Get("content-length"); ok {
+		t.Error("text message must not carry content-length")
+	}
+	if _, ok := msg.Get("receipt"); ok {
+		t.Error("receipt header leaked into MESSAGE")
+	}
+	if string(msg.Body) != "hi" {
+		t.Errorf("body %q", msg.Body)
+	}
+	r.send("ACK\nid:" + id + "\nreceipt:a\n\n\x00")
+	if f := r.read(); f.Command != "RECEIPT" {
+		t.Fatal(f.Command)
+	}
+	r.send("ACK\nid:" + id + "\nreceipt:b\n\n\x00")
+	if f := r.read(); f.Command != "ERROR" || hdr(f, "receipt-id") != "b" {
+		t.Fatalf("double ack: %s", f.Command)
+	}
+	// still connected
+	r.send("SEND\ndestination:/queue/h\nreceipt:c\n\nx\x00")
+	for {
+		f := r.read()
+		if f.Command == "RECEIPT" {
+			break
+		}
+	}
+}
+
+func TestGoStompClientRoundTrip(t *testing.T) {
+	ts := startServer(t, nil)
+	conn, err := gostomp.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Disconnect()
+	sub, err := conn.Subscribe("/queue/go", gostomp.AckClientIndividual)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// go-stomp reads receipts and messages on one goroutine: consume while sending.
+	errs := make(chan error, 1)
+	go func() {
+		for i := 0; i < 100; i++ {
+			if err := conn.Send("/queue/go", "text/plain", []byte(fmt.Sprint(i)), gostomp.SendOpt.Receipt); err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- nil
+	}()
+	for i := 0; i < 100; i++ {
+		select {
+		case m := <-sub.C:
+			if m.Err != nil {
+				t.Fatal(m.Err)
+			}
+			if string(m.Body) != fmt.Sprint(i) {
+				t.Fatalf("got %s want %d", m.Body, i)
+			}
+			if err := conn.Ack(m); err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("timeout")
+		}
+	}
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUnackedReturnOnDisconnect(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.1")
+	r.send("SUBSCRIBE\nid:1\ndestination:/queue/ret\nack:client\n\n\x00")
+	r.send("SEND\ndestination:/queue/ret\n\none\x00")
+	r.send("SEND\ndestination:/queue/ret\n\ntwo\x00")
+	r.read()
+	r.read()
+	r.nc.Close()
+	r2 := dialRaw(t, ts.addr)
+	r2.connect("1.1")
+	r2.send("SUBSCRIBE\nid:1\ndestination:/queue/ret\nack:client\n\n\x00")
+	f := r2.read()
+	if string(f.Body) != "one" || hdr(f, "redelivered") != "true" || hdr(f, "JMSXDeliveryCount") != "2" {
+		t.Fatalf("%q %v", f.Body, f.Headers)
+	}
+	f2 := r2.read()
+	// cumulative ack of the second acks both
+	r2.send("ACK\nsubscription:1\nmessage-id:" + hdr(f2, "message-id") + "\nreceipt:r\n\n\x00")
+	if f := r2.read(); f.Command != "RECEIPT" {
+		t.Fatal(f.Command)
+	}
+	if st, _ := ts.b.QueueStats(broker.QueueDest("ret")); st.QueueSize != 0 {
+		t.Fatalf("queue size %d", st.QueueSize)
+	}
+}
+
+func TestTransactionsOverStomp(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.2")
+	r.send("BEGIN\ntransaction:t1\n\n\x00")
+	r.send("SEND\ndestination:/queue/tx\ntransaction:t1\n\nin-tx\x00")
+	r.send("SEND\ndestination:/queue/tx\ntransaction:t1\n\nin-tx2\x00")
+	r.send("ABORT\ntransaction:t1\nreceipt:ab\n\n\x00")
+	r.read()
+	r.send("BEGIN\ntransaction:t2\n\n\x00")
+	r.send("SEND\ndestination:/queue/tx\ntransaction:t2\n\ncommitted\x00")
+	r.send("COMMIT\ntransaction:t2\nreceipt:c\n\n\x00")
+	r.read()
+	r.send("COMMIT\ntransaction:nope\nreceipt:bad\n\n\x00")
+	if f := r.read(); f.Command != "ERROR" {
+		t.Fatal("commit of unknown tx must fail")
+	}
+	r.send("SUBSCRIBE\nid:1\ndestination:/queue/tx\n\n\x00")
+	if f := r.read(); string(f.Body) != "committed" {
+		t.Fatalf("got %q", f.Body)
+	}
+}
+
+func TestTempQueueReplyAcrossConnections(t *testing.T) {
+	ts := startServer(t, nil)
+	requester := dialRaw(t, ts.addr)
+	requester.connect("1.2")
+	requester.send("SUBSCRIBE\nid:r\ndestination:/temp-queue/replies\n\n\x00")
+	requester.send("SEND\ndestination:/queue/service\nreply-to:/temp-queue/replies\n\nping\x00")
+	service := dialRaw(t, ts.addr)
+	service.connect("1.2")
+	service.send("SUBSCRIBE\nid:s\ndestination:/queue/service\n\n\x00")
+	req := service.read()
+	rt := hdr(req, "reply-to")
+	if !strings.HasPrefix(rt, "/remote-temp-queue/ID:") {
+		t.Fatalf("reply-to %q", rt)
+	}
+	service.send("SEND\ndestination:" + rt + "\n\npong\x00")
+	resp := requester.read()
+	if string(resp.Body) != "pong" || hdr(resp, "destination") != "/temp-queue/replies" {
+		t.Fatalf("%q %v", resp.Body, resp.Headers)
+	}
+}
+
+func TestBrowse(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.2")
+	for i := 0; i < 3; i++ {
+		r.send(fmt.Sprintf("SEND\ndestination:/queue/br\n\nm%d\x00", i))
+	}
+	r.send("SUBSCRIBE\nid:b\ndestination:/queue/br\nbrowser:true\n\n\x00")
+	for i := 0; i < 3; i++ {
+		if f := r.read(); string(f.Body) != fmt.Sprintf("m%d", i) {
+			t.Fatalf("browse %d: %q", i, f.Body)
+		}
+	}
+	end := r.read()
+	if hdr(end, "browser") != "end" || hdr(end, "message-id") != "0" {
+		t.Fatalf("end: %v", end.Headers)
+	}
+	if st, _ := ts.b.QueueStats(broker.QueueDest("br")); st.QueueSize != 3 {
+		t.Fatalf("browse consumed: size %d", st.QueueSize)
+	}
+}
+
+func TestNackGoesToDLQ(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.2")
+	r.send("SUBSCRIBE\nid:n\ndestination:/queue/nk\nack:client-individual\n\n\x00")
+	r.send("SEND\ndestination:/queue/nk\npersistent:true\n\nbad\x00")
+	f := r.read()
+	r.send("NACK\nid:" + hdr(f, "ack") + "\nreceipt:n\n\n\x00")
+	if f := r.read(); f.Command != "RECEIPT" {
+		t.Fatal(f.Command)
+	}
+	r.send("SUBSCRIBE\nid:d\ndestination:/queue/ActiveMQ.DLQ\n\n\x00")
+	d := r.read()
+	if string(d.Body) != "bad" || hdr(d, "original-destination") != "/queue/nk" || hdr(d, "dlqDeliveryFailureCause") == "" {
+		t.Fatalf("%q %v", d.Body, d.Headers)
+	}
+}
+
+func TestDurableOverStomp(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.send("CONNECT\naccept-version:1.2\nclient-id:dur\n\n\x00")
+	r.read()
+	r.rd.SetVersion("1.2")
+	r.send("SUBSCRIBE\nid:d\ndestination:/topic/t\nactivemq.subscriptionName:s1\nreceipt:1\n\n\x00")
+	r.read()
+	r.send("UNSUBSCRIBE\nid:d\nreceipt:2\n\n\x00")
+	r.read()
+	p := dialRaw(t, ts.addr)
+	p.connect("1.2")
+	p.send("SEND\ndestination:/topic/t\npersistent:true\nreceipt:p\n\nwhile-away\x00")
+	p.read()
+	r.send("SUBSCRIBE\nid:d\ndestination:/topic/t\nactivemq.subscriptionName:s1\n\n\x00")
+	if f := r.read(); string(f.Body) != "while-away" {
+		t.Fatalf("got %q", f.Body)
+	}
+	r.send("UNSUBSCRIBE\nid:d\nactivemq.subscriptionName:s1\nreceipt:3\n\n\x00")
+	if f := r.read(); f.Command != "RECEIPT" {
+		t.Fatalf("%s %v", f.Command, f.Headers)
+	}
+	if len(ts.b.DurableSubscriptions()) != 0 {
+		t.Fatal("durable subscription not removed")
+	}
+}

@@ -1,0 +1,185 @@
+package stomp
+
+import (
+	"bytes"
+	"strconv"
+	"time"
+
+	"amq/broker"
+	"amq/internal/stomp/frame"
+)
+
+// writeLoop is the connection's only writer: it takes everything queued,
+// encodes it into one buffer and writes it with one call, so frames are
+// coalesced whenever the client is slower than the broker.
+func (c *conn) writeLoop() {
+	defer c.s.wg.Done()
+	defer close(c.done)
+	var (
+		buf     []byte
+		items   []outItem
+		autoAck = map[*broker.Consumer][]*broker.Delivery{}
+		hb      *time.Timer
+		hbC     <-chan time.Time
+	)
+	lastWrite := time.Now()
+	for {
+		if c.connected.Load() && c.writeHB > 0 && hb == nil {
+			hb = time.NewTimer(c.writeHB)
+			hbC = hb.C
+		}
+		select {
+		case <-c.outWake:
+		case <-hbC:
+			if time.Since(lastWrite) >= c.writeHB {
+				if !c.write([]byte{'\n'}) {
+					return
+				}
+				lastWrite = time.Now()
+			}
+			hb.Reset(c.writeHB - time.Since(lastWrite))
+			continue
+		case <-c.quit:
+			if hb != nil {
+				hb.Stop()
+			}
+			return
+		}
+		c.outMu.Lock()
+		items, c.out = c.out, items[:0]
+		c.outMu.Unlock()
+		buf = buf[:0]
+		closeAfter := false
+		for i := range items {
+			it := &items[i]
+			switch {
+			case it.d != nil:
+				buf = c.appendMessage(buf, it.d, it.sub)
+			case it.raw != nil:
+				buf = append(buf, it.raw...)
+			}
+			if it.close {
+				closeAfter = true
+				break
+			}
+		}
+		if len(buf) > 0 {
+			if !c.write(buf) {
+				return
+			}
+			lastWrite = time.Now()
+		}
+		// Written: deliveries count as received; auto-ack ones are acked
+		// now, as ActiveMQ acks them once on the wire.
+		for i := range items {
+			it := &items[i]
+			if it.d == nil || it.d.Consumer == nil {
+				continue
+			}
+			it.d.MarkSent()
+			if it.sub.ack == "auto" {
+				autoAck[it.d.Consumer] = append(autoAck[it.d.Consumer], it.d)
+			}
+		}
+		for cons, ds := range autoAck {
+			cons.AckDelivered(ds)
+			delete(autoAck, cons)
+		}
+		clear(items)
+		if cap(buf) > 4<<20 {
+			buf = nil // do not pin a huge buffer after one large burst
+		}
+		if closeAfter {
+			c.shutdown()
+			return
+		}
+	}
+}
+
+func (c *conn) write(b []byte) bool {
+	c.nc.SetWriteDeadline(time.Now().Add(c.s.opts.WriteTimeout))
+	if _, err := c.nc.Write(b); err != nil {
+		select {
+		case <-c.quit:
+		default:
+			c.log.Warn("write failed; closing connection", "err", err)
+		}
+		c.shutdown()
+		return false
+	}
+	return true
+}
+
+// appendMessage encodes a MESSAGE frame with the headers ActiveMQ sends, plus
+// the group and delivery-count headers it drops.
+func (c *conn) appendMessage(b []byte, d *broker.Delivery, sub *subscription) []byte {
+	m := d.Msg
+	e := c.enc
+	b = e.AppendCommand(b, frame.MESSAGE)
+	b = e.AppendHeader(b, "message-id", m.ID)
+	b = e.AppendHeader(b, "destination", c.destName(m.Dest))
+	b = e.AppendHeader(b, "subscription", sub.id)
+	if c.version == frame.V12 && sub.ack != "auto" {
+		b = e.AppendHeader(b, "ack", m.ID)
+	}
+	b = e.AppendHeaderInt(b, "timestamp", m.Timestamp)
+	b = e.AppendHeaderInt(b, "expires", m.Expiration)
+	b = e.AppendHeaderInt(b, "priority", int64(m.Priority))
+	if m.Persistent {
+		b = e.AppendHeader(b, "persistent", "true")
+	}
+	if d.Redelivered {
+		b = e.AppendHeader(b, "redelivered", "true")
+	}
+	if m.CorrelationID != "" {
+		b = e.AppendHeader(b, "correlation-id", m.CorrelationID)
+	}
+	if m.Type != "" {
+		b = e.AppendHeader(b, "type", m.Type)
+	}
+	if !m.ReplyTo.IsZero() {
+		b = e.AppendHeader(b, "reply-to", c.destName(m.ReplyTo))
+	}
+	if !m.OriginalDest.IsZero() {
+		b = e.AppendHeader(b, "original-destination", c.destName(m.OriginalDest))
+	}
+	if m.GroupID != "" {
+		b = e.AppendHeader(b, "JMSXGroupID", m.GroupID)
+		b = e.AppendHeaderInt(b, "JMSXGroupSeq", int64(m.GroupSeq))
+		if d.GroupFirst {
+			b = e.AppendHeader(b, "JMSXGroupFirstForConsumer", "true")
+		}
+	}
+	if m.UserID != "" {
+		b = e.AppendHeader(b, "JMSXUserID", m.UserID)
+	}
+	b = e.AppendHeaderInt(b, "JMSXDeliveryCount", int64(d.DeliveryCount))
+	for i := range m.Props {
+		p := &m.Props[i]
+		switch p.Name {
+		case "JMSXDeliveryCount", "JMSXGroupID", "JMSXGroupSeq", "JMSXUserID", frame.HeaderContentLength:
+			continue
+		}
+		b = e.AppendHeader(b, p.Name, p.String())
+	}
+	body := m.Body
+	if m.BodyEncoding != broker.EncNative {
+		if conv := c.s.opts.ConvertBody; conv != nil {
+			if nb, err := conv(m); err == nil {
+				body = nb
+			} else {
+				c.log.Warn("cannot convert message body for STOMP", "message", m.ID, "err", err)
+				body = nil
+			}
+		}
+	}
+	if m.BodyKind != broker.BodyText || bytes.IndexByte(body, 0) >= 0 {
+		// ActiveMQ marks bytes messages (and every non-text body) with a
+		// content-length; text messages go without one.
+		b = append(b, frame.HeaderContentLength...)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(len(body)), 10)
+		b = append(b, '\n')
+	}
+	return e.AppendBody(b, body)
+}
