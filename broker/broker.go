@@ -39,7 +39,7 @@ type Config struct {
 	Logger *slog.Logger
 	// PolicyFor returns the policy of a destination; nil uses DefaultPolicy.
 	PolicyFor func(d Destination) Policy
-	// Compile turns a selector into a Filter; nil accepts only the empty selector.
+	// Compile turns a selector into a Filter; nil uses JMS selectors.
 	Compile func(selector string) (Filter, error)
 	// Authorizer, when set, is asked before every operation on a destination.
 	Authorizer Authorizer
@@ -243,7 +243,7 @@ func (b *Broker) compile(sel string) (Filter, error) {
 		return nil, nil
 	}
 	if b.cfg.Compile == nil {
-		return nil, errors.New("selectors are not supported by this broker")
+		return compileSelector(sel)
 	}
 	return b.cfg.Compile(sel)
 }

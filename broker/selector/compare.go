@@ -20,38 +20,19 @@ const (
 )
 
 // compareValues orders two non-null values the way ActiveMQ's
-// ComparisonExpression.compare does (activemq-client
+// ComparisonExpression.compare does (activemq-client,
 // org/apache/activemq/filter/ComparisonExpression.java, 5.17.x), returning
 // -1, 0 or +1 when the result is cmpOK.
 //
-// Same types compare naturally: numbers numerically, strings by UTF-16 code
-// unit (String.compareTo), booleans with FALSE < TRUE. Int and Float mix by
-// widening the Int. Every other mix is cmpIncompatible, with one exception:
-//
-// String conversion. ActiveMQ converts strings only for selectors parsed in
-// "convert string expressions" mode, which its STOMP transport switches on
-// for every SUBSCRIBE selector (the selector is prefixed with
-// "convert_string_expressions:"; see ConvertStringsPrefix). In that mode, and
-// for every comparison operator (=, <>, <, <=, >, >=, and BETWEEN which is
-// built from them) but not for IN, LIKE or arithmetic:
-//
-//   - a String against an Int is parsed as a Java long (Long.valueOf: an
-//     optional sign and decimal digits only, no spaces, no fraction); against
-//     an integer literal that fits in 32 bits it is parsed as an int and must
-//     fit in 32 bits;
-//   - a String against a Float is parsed with Double.valueOf (surrounding
-//     whitespace allowed, exponents, NaN, Infinity, hex floats, f/d suffix);
-//   - a String against a Bool is TRUE when it equals "true" ignoring case,
-//     else FALSE (Boolean.valueOf) -- but only with the string on the left.
-//     With the boolean on the left ActiveMQ casts the boolean itself to a
-//     string and throws ClassCastException; that is reproduced as cmpAbort;
-//   - a string that does not parse makes the comparison FALSE (ActiveMQ
-//     catches the NumberFormatException and returns FALSE), not UNKNOWN.
-//
-// So on a STOMP subscription "num > 10" matches num="50", "num = 5" matches
-// num="5", and "num > 10" on num="abc" or num="50.5" is FALSE (the literal 10
-// is an integer, and "50.5" is not one). Without the prefix (OpenWire, AMQP,
-// MQTT subscriptions) a string never equals or orders against a number.
+// Same kinds compare naturally: numbers numerically (Java's Double.compare
+// for floats), strings by UTF-16 code unit as String.compareTo does,
+// booleans with FALSE < TRUE. Int and Float mix by widening the Int. Any
+// other mix is cmpIncompatible, except in convert mode (convert, set by
+// ConvertStringsPrefix, whose comment states the rule), where a String
+// operand is parsed as the type of the other one. lNarrow and rNarrow mark
+// integer literals of Java type Integer (they fit in 32 bits): ActiveMQ
+// parses a string compared with one of those by Integer.valueOf, so
+// "3000000000" compared with 10 is FALSE.
 func compareValues(l, r *Value, lNarrow, rNarrow, convert bool) (int, cmpResult) {
 	if l.Kind == r.Kind {
 		switch l.Kind {

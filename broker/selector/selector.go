@@ -1,7 +1,7 @@
 // Package selector implements JMS message selectors (the SQL-92 subset of
 // the JMS specification) with the semantics of ActiveMQ Classic 5.17's
-// org.apache.activemq.filter package, including its quirks, so that a
-// selector matches exactly the messages it matches there.
+// org.apache.activemq.filter package, quirks included, so that a selector
+// matches exactly the messages it matches there.
 //
 // A selector is parsed once into a tree of small typed nodes and then
 // evaluated against any number of messages; evaluation does not allocate
@@ -16,9 +16,9 @@
 //   - Comparison: = <> > >= < <=, [NOT] BETWEEN a AND b, [NOT] IN ('a', ...)
 //     (string literals only), [NOT] LIKE 'pattern' [ESCAPE 'c'], IS [NOT] NULL.
 //   - Arithmetic: + - * / % and unary + -.
-//   - Literals: 'strings' (a doubled quote is a quote), integers in decimal with optional
-//     L suffix, hex (0x1F) and octal (017), floats (1.5, 1., .5, 1e3, 1.5E-2;
-//     no f/d suffix), TRUE, FALSE, NULL.
+//   - Literals: 'strings' (a doubled quote stands for one quote), integers
+//     in decimal with an optional L suffix, hex (0x1F) and octal (017),
+//     floats (1.5, 1., .5, 1e3, 1.5E-2; no f/d suffix), TRUE, FALSE, NULL.
 //   - Identifiers: Java identifiers, case-sensitive; keywords are
 //     case-insensitive. A bare identifier may be used as a condition
 //     (flag AND x > 1); it is TRUE only for a Bool property that is true.
@@ -26,20 +26,22 @@
 //
 // # ActiveMQ behaviour worth knowing
 //
-//   - Precedence, from ActiveMQ's grammar: unary + - NOT bind tightest, then
-//   - / %, then + -, then < <= > >= LIKE BETWEEN IN, then = <> IS, then
-//     AND, then OR. NOT is unary, so NOT a = 'x' is (NOT a) = 'x', which
-//     never matches a string a; write NOT (a = 'x').
+//   - Precedence, from ActiveMQ's grammar, tightest first: unary + - and
+//     NOT; multiplication, division, modulo; addition and subtraction;
+//     < <= > >= LIKE BETWEEN IN; = <> IS; AND; OR. NOT being unary, NOT a =
+//     'x' is (NOT a) = 'x', which never matches a string a; write
+//     NOT (a = 'x').
 //   - Comparing incompatible types (string with number, boolean with number)
 //     is FALSE, not UNKNOWN, so NOT (s = 1) on a string s matches.
-//   - 'x' = missing is FALSE but missing = 'x' is UNKNOWN (see equal).
+//   - '=' treats NULL asymmetrically: 'x' = missing is FALSE but
+//     missing = 'x' is UNKNOWN, and missing = missing2 is TRUE.
 //   - On STOMP subscriptions strings are converted to numbers and booleans
-//     for comparisons; see ConvertStringsPrefix and compareValues.
+//     in comparisons; see ConvertStringsPrefix.
 //   - '/' and '%' compute in floating point: 7 / 2 = 3.5, x / 0 is Infinity.
-//   - A runtime error in ActiveMQ (such as arithmetic on a string or a
-//     boolean: 'a' * 2) makes the whole selector fail to match, even inside
-//     an OR whose other branch is TRUE, unless evaluation stopped before
-//     reaching it.
+//   - A runtime error in ActiveMQ (arithmetic on a string or a boolean, such
+//     as 'a' * 2) makes the whole selector fail to match, even inside an OR
+//     whose other branch is TRUE, unless evaluation stopped before reaching
+//     it (terms are evaluated left to right).
 //   - The parse-time checks are ActiveMQ's: IN needs an identifier on its
 //     left; string and boolean literals and boolean expressions cannot be
 //     operands of < <= > >= BETWEEN; NULL cannot be an operand of = <>;
@@ -55,13 +57,33 @@ import (
 )
 
 // ConvertStringsPrefix, at the start of a selector, switches on ActiveMQ's
-// "convert string expressions" mode: comparisons then convert a string
-// operand to the type of a numeric or boolean operand (see compareValues).
-// ActiveMQ's STOMP transport prepends it to every SUBSCRIBE selector because
-// STOMP headers always arrive as string properties; the broker's STOMP layer
-// should do the same, e.g. Parse(ConvertStringsPrefix + header). Parse
-// recognizes it exactly as ActiveMQ's SelectorParser does (case-sensitive, at
-// the very start), so a selector stored with it round-trips.
+// "convert string expressions" mode. ActiveMQ's STOMP transport prepends it
+// to every SUBSCRIBE selector because STOMP headers always arrive as string
+// properties; the broker's STOMP layer should do the same:
+// Parse(ConvertStringsPrefix + header). Parse recognizes it exactly as
+// ActiveMQ's SelectorParser does (case-sensitive, at the very start), so a
+// selector stored with it round-trips.
+//
+// In this mode, and only in comparisons (= <> < <= > >= and BETWEEN; not IN,
+// LIKE, arithmetic or a bare identifier used as a condition), a String
+// operand is converted to the type of the other operand:
+//
+//   - against an Int it is parsed as a Java long (an optional sign and ASCII
+//     digits, no spaces, no fraction), or as a Java int when the other
+//     operand is an integer literal that fits in 32 bits;
+//   - against a Float it is parsed like Java's Double.valueOf (surrounding
+//     whitespace, exponent, NaN, Infinity, hex floats and an f/d suffix are
+//     accepted);
+//   - against a Bool, with the string on the left, it is TRUE when it equals
+//     "true" ignoring case and FALSE otherwise; with the Bool on the left
+//     ActiveMQ fails with a ClassCastException, so the selector does not
+//     match;
+//   - a string that does not parse makes the comparison FALSE, not UNKNOWN.
+//
+// So "num > 10" matches num="50", and "num = 5" matches num="5", but
+// "num > 10" is FALSE for num="50.5" (not an integer) while "num > 10.0"
+// matches it. Without the prefix a string never equals or orders against a
+// number or a boolean.
 const ConvertStringsPrefix = "convert_string_expressions:"
 
 // Selector is a compiled message selector.

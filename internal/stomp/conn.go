@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"amq/broker"
+	"amq/broker/selector"
 	"amq/internal/stomp/frame"
 )
 
@@ -305,6 +306,9 @@ func (c *conn) handle(f *frame.Frame) error {
 		return c.onAbort(f)
 	case frame.DISCONNECT:
 		c.pending.Wait()
+		// Leave the broker before the receipt, so a client that reconnects
+		// at once with the same client-id is not refused.
+		c.bc.Close()
 		if r, ok := f.Get("receipt"); ok {
 			c.sendReceipt(r, true)
 		}
@@ -619,7 +623,11 @@ func (c *conn) onSubscribe(f *frame.Frame) error {
 		return errf("Invalid ack mode: %s", ack)
 	}
 	o := broker.SubscribeOptions{Dest: dest, Prefetch: -1}
-	o.Selector, _ = f.Get("selector")
+	if sel, ok := f.Get("selector"); ok && strings.TrimSpace(sel) != "" {
+		// STOMP headers are strings: let numeric comparisons read them,
+		// as ActiveMQ does for STOMP subscriptions.
+		o.Selector = selector.ConvertStringsPrefix + sel
+	}
 	if v, ok := f.Get("activemq.prefetchSize"); ok {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 0 {

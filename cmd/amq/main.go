@@ -1,0 +1,128 @@
+// Command amq is the broker and its tools, with ActiveMQ's verbs.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"amq/broker"
+
+)
+
+const usage = `Usage: amq <command> [options]
+
+Broker:
+  console    run the broker in the foreground (logs to stderr)
+  start      run the broker in the background (pid and log in the data directory)
+  stop       stop a background broker
+  restart    stop, then start
+  status     tell whether a background broker is running
+  validate   check an activemq.xml without starting
+  version    print the version
+
+Clients (STOMP):
+  producer   send messages   (--brokerUrl stomp://localhost:61613 --destination queue://TEST ...)
+  consumer   receive messages
+
+Common options for broker commands:
+  --config FILE    activemq.xml to run (default: the built-in configs/activemq.xml)
+  -Dname=value     set a property for ${name} placeholders (e.g. -Dactivemq.data=/var/lib/amq)
+
+Run 'amq <command> --help' for a command's options.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch cmd {
+	case "console":
+		err = runConsole(ctx, rest, stdout, stderr)
+	case "start":
+		err = runStart(rest, stdout, stderr)
+	case "stop":
+		err = runStop(rest, stdout, stderr)
+	case "restart":
+		if err = runStop(rest, stdout, stderr); err == nil || errors.Is(err, errNotRunning) {
+			err = runStart(rest, stdout, stderr)
+		}
+	case "status":
+		err = runStatus(rest, stdout, stderr)
+	case "validate":
+		err = runValidate(rest, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "amq %s (ActiveMQ %s compatible)\n", version, broker.Version)
+	case "producer":
+		err = errors.New("load tools are not built into this binary yet")
+	case "consumer":
+		err = errors.New("load tools are not built into this binary yet")
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "amq: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			if ee.msg != "" {
+				fmt.Fprintln(stderr, ee.msg)
+			}
+			return ee.code
+		}
+		fmt.Fprintf(stderr, "amq %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+// version of this build; set with -ldflags "-X main.version=...".
+var version = "dev"
+
+// exitError carries an exit code (and an optional message) to main.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+// splitProps separates -Dname=value arguments from the rest.
+func splitProps(args []string) (map[string]string, []string) {
+	props := map[string]string{}
+	var rest []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "-D") && strings.Contains(a, "=") {
+			k, v, _ := strings.Cut(a[2:], "=")
+			props[k] = v
+			continue
+		}
+		rest = append(rest, a)
+	}
+	return props, rest
+}
+
+func sortedKeys(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

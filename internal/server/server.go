@@ -1,0 +1,380 @@
+// Package server assembles a running broker from a parsed activemq.xml: the
+// store, the broker core with its policies, and the transport connectors.
+// cmd/amq and the integration tests use it; embedders can too.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"amq/broker"
+	"amq/internal/config"
+	"amq/internal/stomp"
+	"amq/internal/stomp/frame"
+	"amq/store"
+	"amq/store/memory"
+)
+
+// Options tune what the configuration does not say.
+type Options struct {
+	Logger *slog.Logger
+	// Store, when set, replaces the configured persistence adapter (tests).
+	Store store.Store
+}
+
+// Server is a broker with its connectors.
+type Server struct {
+	cfg   *config.Config
+	log   *slog.Logger
+	b     *broker.Broker
+	store store.Store
+
+	mu        sync.Mutex
+	listeners []*listener
+	closers   []func() error
+	wg        sync.WaitGroup
+}
+
+type listener struct {
+	name   string
+	scheme string
+	l      net.Listener
+	serve  func(net.Listener) error
+	close  func() error
+}
+
+// New builds the broker described by cfg without opening any port.
+func New(cfg *config.Config, opts Options) (*Server, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: log}
+	if err := s.checkUnsupported(); err != nil {
+		return nil, err
+	}
+	st := opts.Store
+	if st == nil {
+		var err error
+		if st, err = openStore(cfg, log); err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, st.Close)
+	}
+	s.store = st
+	b, err := broker.New(broker.Config{
+		Name:      cfg.Broker.Name,
+		Store:     st,
+		Logger:    log,
+		PolicyFor: func(d broker.Destination) broker.Policy { return policyFor(cfg, d) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.b = b
+	return s, nil
+}
+
+// checkUnsupported refuses configurations that ask for what this build does
+// not serve yet: silently running a single broker where the operator asked
+// for a network or replication would be worse than not starting.
+func (s *Server) checkUnsupported() error {
+	bc := &s.cfg.Broker
+	if len(bc.NetworkConnectors) > 0 {
+		nc := bc.NetworkConnectors[0]
+		return fmt.Errorf("%s: <networkConnector uri=%q>: networks of brokers are not available in this version; remove <networkConnectors> to run a single broker", nc.Pos, nc.URI.Raw)
+	}
+	if pa := bc.PersistenceAdapter; pa != nil && pa.Kind == "replicatedLevelDB" {
+		return fmt.Errorf("%s: <replicatedLevelDB>: replicated LevelDB is not available in this version; use <levelDB> or <kahaDB> for a single broker", pa.Pos)
+	}
+	return nil
+}
+
+// openStore opens the persistence adapter the configuration names.
+func openStore(cfg *config.Config, log *slog.Logger) (store.Store, error) {
+	bc := &cfg.Broker
+	if !bc.Persistent {
+		return memory.New(), nil
+	}
+	pa := bc.PersistenceAdapter
+	kind := "kahaDB"
+	if pa != nil {
+		kind = pa.Kind
+	}
+	switch kind {
+	case "memoryPersistenceAdapter":
+		return memory.New(), nil
+	case "kahaDB", "levelDB":
+		return openLevelDB(cfg, log)
+	case "jdbcPersistenceAdapter":
+		return openSQL(cfg, log)
+	}
+	return nil, fmt.Errorf("%s: <%s> is not supported; use <levelDB>, <kahaDB>, <jdbcPersistenceAdapter> or <memoryPersistenceAdapter>", pa.Pos, kind)
+}
+
+// Broker returns the broker core.
+func (s *Server) Broker() *broker.Broker { return s.b }
+
+// Config returns the configuration the server was built from.
+func (s *Server) Config() *config.Config { return s.cfg }
+
+// Start recovers the store and opens every transport connector. A connector
+// that cannot bind stops the start-up.
+func (s *Server) Start(ctx context.Context) error {
+	start := time.Now()
+	if err := s.b.Start(ctx); err != nil {
+		return err
+	}
+	for _, d := range s.cfg.Broker.Destinations {
+		switch d.Kind {
+		case config.Queue:
+			s.b.AddQueue(d.Name)
+		case config.Topic:
+			s.b.AddTopic(d.Name)
+		}
+	}
+	for _, tc := range s.cfg.Broker.TransportConnectors {
+		if err := s.openConnector(tc); err != nil {
+			s.Close()
+			return err
+		}
+	}
+	for _, l := range s.listeners {
+		l := l
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := l.serve(l.l); err != nil {
+				s.log.Error("connector stopped", "connector", l.name, "err", err)
+			}
+		}()
+	}
+	s.log.Info("broker started", "name", s.b.Name(), "version", broker.Version, "took", time.Since(start).Round(time.Microsecond))
+	return nil
+}
+
+func (s *Server) openConnector(tc *config.TransportConnector) error {
+	u := tc.URI
+	name := tc.Name
+	if name == "" {
+		name = u.Scheme
+	}
+	proto := u.WireProtocol()
+	switch proto {
+	case "stomp":
+		if u.TLS() {
+			s.log.Warn("connector skipped: TLS transports are not available in this version", "connector", name, "uri", u.Raw)
+			return nil
+		}
+		return s.openStomp(name, tc)
+	case "openwire":
+		s.log.Warn("connector skipped: OpenWire is not available in this version", "connector", name, "uri", u.Raw)
+		return nil
+	case "vm":
+		return nil // in process: always available through Broker().NewClient
+	}
+	s.log.Warn("connector skipped: transport not supported", "connector", name, "uri", u.Raw, "scheme", u.Scheme)
+	return nil
+}
+
+func (s *Server) openStomp(name string, tc *config.TransportConnector) error {
+	u := tc.URI
+	opts := stomp.Options{Broker: s.b, Logger: s.log, Connector: name}
+	var err error
+	if opts.MaxConnections, err = u.OptionInt("maximumConnections", 0); err != nil {
+		return fmt.Errorf("%s: %w", tc.Pos, err)
+	}
+	lim := frame.Limits{}
+	if lim.MaxFrameSize, err = u.OptionSize("wireFormat.maxFrameSize", frame.DefaultMaxFrameSize); err != nil {
+		return fmt.Errorf("%s: %w", tc.Pos, err)
+	}
+	maxData, err := u.OptionSize("wireFormat.maxDataLength", frame.DefaultMaxDataLength)
+	if err != nil {
+		return fmt.Errorf("%s: %w", tc.Pos, err)
+	}
+	lim.MaxDataLength = int(maxData)
+	opts.Limits = lim
+	if opts.HeartBeatGrace, err = u.OptionFloat("transport.hbGracePeriodMultiplier", 1.5); err != nil {
+		return fmt.Errorf("%s: %w", tc.Pos, err)
+	}
+	if hb, ok := u.Option("transport.defaultHeartBeat"); ok {
+		cx, cy, err := frame.ParseHeartBeat(hb)
+		if err != nil {
+			return fmt.Errorf("%s: transport.defaultHeartBeat=%q: %w", tc.Pos, hb, err)
+		}
+		opts.DefaultHeartBeat = [2]int{cx, cy}
+	}
+	l, err := net.Listen("tcp", u.Addr())
+	if err != nil {
+		return fmt.Errorf("%s: transport connector %s: %w", tc.Pos, name, err)
+	}
+	srv := stomp.NewServer(opts)
+	s.listeners = append(s.listeners, &listener{name: name, scheme: u.Scheme, l: l, serve: srv.Serve, close: srv.Close})
+	s.log.Info("listening", "connector", name, "protocol", "stomp", "addr", l.Addr().String())
+	return nil
+}
+
+// Addr returns the bound address of the named connector (useful with port 0).
+func (s *Server) Addr(name string) net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.listeners {
+		if l.name == name {
+			return l.l.Addr()
+		}
+	}
+	return nil
+}
+
+// Connectors lists connector names with their bound addresses.
+func (s *Server) Connectors() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]string{}
+	for _, l := range s.listeners {
+		out[l.name] = l.scheme + "://" + l.l.Addr().String()
+	}
+	return out
+}
+
+// Close stops the connectors (closing every connection), the broker and the store.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	ls := s.listeners
+	s.listeners = nil
+	closers := s.closers
+	s.closers = nil
+	s.mu.Unlock()
+	for _, l := range ls {
+		l.close()
+	}
+	s.wg.Wait()
+	err := s.b.Close()
+	for i := len(closers) - 1; i >= 0; i-- {
+		if cerr := closers[i](); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// policyFor maps the configuration's policy entries onto the broker's policy.
+func policyFor(cfg *config.Config, d broker.Destination) broker.Policy {
+	p := broker.DefaultPolicy()
+	kind := "queue"
+	switch d.Kind {
+	case broker.Topic:
+		kind = "topic"
+	case broker.TempQueue:
+		kind = "tempQueue"
+	case broker.TempTopic:
+		kind = "tempTopic"
+	}
+	if e := cfg.PolicyFor(kind, d.Name); e != nil {
+		p.QueuePrefetch = e.QueuePrefetch
+		p.TopicPrefetch = e.TopicPrefetch
+		p.DurablePrefetch = e.DurableTopicPrefetch
+		p.BrowserPrefetch = e.QueueBrowserPrefetch
+		p.Prioritized = e.PrioritizedMessages
+		p.ExpirePeriod = time.Duration(e.ExpireMessagesPeriod) * time.Millisecond
+		if e.ExpireMessagesPeriod <= 0 {
+			p.ExpirePeriod = -1
+		}
+		if pl := e.PendingMessageLimitStrategy; pl != nil {
+			switch pl.Kind {
+			case "constantPendingMessageLimitStrategy":
+				p.MaxPendingTopic = pl.Limit
+			case "prefetchRatePendingMessageLimitStrategy":
+				p.MaxPendingTopic = int(pl.Multiplier * float64(p.TopicPrefetch))
+			}
+		}
+		if ds := e.DeadLetterStrategy; ds != nil {
+			dl := &p.DeadLetter
+			switch ds.Kind {
+			case "individualDeadLetterStrategy":
+				dl.Individual = true
+				dl.QueuePrefix = ds.QueuePrefix
+				dl.TopicPrefix = ds.TopicPrefix
+			case "discarding":
+				dl.Discard = true
+			default:
+				if ds.DeadLetterQueue != "" {
+					dl.SharedQueue = ds.DeadLetterQueue
+				}
+			}
+			dl.ProcessExpired = ds.ProcessExpired
+			dl.ProcessNonPersistent = ds.ProcessNonPersistent
+			dl.Expiration = ds.Expiration
+		}
+	}
+	if pl := cfg.Broker.Plugins.DiscardingDLQ; pl != nil {
+		p.DeadLetter.Discard = true
+	}
+	if rp := cfg.Broker.Plugins.Redelivery.PolicyFor(config.DestinationKind(kind), d.Name); rp != nil {
+		p.Redelivery = broker.RedeliveryPolicy{
+			MaximumRedeliveries:    rp.MaximumRedeliveries,
+			InitialRedeliveryDelay: time.Duration(rp.InitialRedeliveryDelay) * time.Millisecond,
+			RedeliveryDelay:        time.Duration(rp.RedeliveryDelay) * time.Millisecond,
+			UseExponentialBackOff:  rp.UseExponentialBackOff,
+			BackOffMultiplier:      rp.BackOffMultiplier,
+		}
+		if rp.MaximumRedeliveryDelay > 0 {
+			p.Redelivery.MaximumRedeliveryDelay = time.Duration(rp.MaximumRedeliveryDelay) * time.Millisecond
+		}
+	}
+	return p
+}
+
+// dataDir returns a directory for a store, created if missing.
+func dataDir(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create data directory: %w", err)
+	}
+	return filepath.Clean(dir), nil
+}
+
+// UnsupportedElements lists the configuration's recognised elements that
+// this build parses but does not act on, for the one start-up warning.
+func UnsupportedElements(cfg *config.Config) []string {
+	var out []string
+	bc := &cfg.Broker
+	if bc.SSLContext != nil {
+		out = append(out, "sslContext")
+	}
+	if bc.Plugins.SimpleAuthentication != nil {
+		out = append(out, "simpleAuthenticationPlugin")
+	}
+	if bc.Plugins.JAASAuthentication != nil {
+		out = append(out, "jaasAuthenticationPlugin")
+	}
+	if bc.Plugins.Authorization != nil {
+		out = append(out, "authorizationPlugin")
+	}
+	if len(bc.VirtualDestinations) > 0 {
+		out = append(out, "virtualDestinations")
+	}
+	if bc.SchedulerSupport {
+		out = append(out, "schedulerSupport")
+	}
+	if bc.SystemUsage.Configured {
+		out = append(out, "systemUsage")
+	}
+	for _, e := range bc.Plugins.Other {
+		out = append(out, e.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var errNotImplemented = errors.New("not available in this version")
+
+func joinNames(names []string) string { return strings.Join(names, ", ") }

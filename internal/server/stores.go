@@ -1,0 +1,57 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"amq/internal/config"
+	"amq/store"
+	"amq/store/leveldb"
+)
+
+// openLevelDB serves <levelDB>, <kahaDB> and a persistent broker with no
+// adapter configured, all with the journal + LevelDB index store.
+func openLevelDB(cfg *config.Config, log *slog.Logger) (store.Store, error) {
+	bc := &cfg.Broker
+	pa := bc.PersistenceAdapter
+	dir := filepath.Join(cfg.Paths.Data, "leveldb")
+	opts := leveldb.Options{Logger: log}
+	switch {
+	case pa == nil:
+		log.Info("no persistenceAdapter configured: using the LevelDB journal store", "directory", dir)
+	case pa.Kind == "levelDB":
+		if _, set := pa.LevelDB.Attrs["directory"]; set {
+			dir = pa.LevelDB.Directory
+		}
+		opts.NoSync = !pa.LevelDB.Sync
+		if _, set := pa.LevelDB.Attrs["logSize"]; set {
+			opts.SegmentSize = pa.LevelDB.LogSize
+		}
+	case pa.Kind == "kahaDB":
+		dir = filepath.Join(cfg.Paths.Data, "kahadb")
+		if _, set := pa.KahaDB.Attrs["directory"]; set {
+			dir = pa.KahaDB.Directory
+		}
+		opts.NoSync = !pa.KahaDB.EnableJournalDiskSyncs
+		if _, set := pa.KahaDB.Attrs["journalMaxFileLength"]; set {
+			opts.SegmentSize = pa.KahaDB.JournalMaxFileLength
+		}
+		log.Info("<kahaDB> is served by the LevelDB journal store (journalMaxFileLength and enableJournalDiskSyncs apply)", "directory", dir)
+	}
+	if err := leveldb.DetectForeign(dir); err != nil {
+		return nil, err
+	}
+	var err error
+	if opts.Dir, err = dataDir(dir); err != nil {
+		return nil, err
+	}
+	if opts.NoSync {
+		log.Warn("store sync is off: a machine crash can lose acknowledged messages (sync=\"false\")", "directory", dir)
+	}
+	st, err := leveldb.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	return st, nil
+}
