@@ -13,7 +13,6 @@ import (
 	"syscall"
 
 	"amq/broker"
-
 )
 
 const usage = `Usage: amq <command> [options]
