@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -22,16 +24,16 @@ type testServer struct {
 	addr string
 }
 
-func startServer(t *testing.T, mod func(*Options)) *testServer {
+func startServer(t testing.TB, mod func(*Options)) *testServer {
 	t.Helper()
-	b, err := broker.New(broker.Config{Name: "test"})
+	b, err := broker.New(broker.Config{Name: "test", Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Broker: b}
+	opts := Options{Broker: b, Logger: testLogger(t)}
 	if mod != nil {
 		mod(&opts)
 	}
@@ -539,5 +541,72 @@ func TestDurableOverStomp(t *testing.T) {
 	}
 	if len(ts.b.DurableSubscriptions()) != 0 {
 		t.Fatal("durable subscription not removed")
+	}
+}
+
+// testLogger keeps test output quiet unless -v.
+func testLogger(t testing.TB) *slog.Logger {
+	if testing.Verbose() {
+		return slog.Default()
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// A subscriber that stops reading its socket must not hold up the others.
+func TestSlowConsumerDoesNotBlockOthers(t *testing.T) {
+	ts := startServer(t, func(o *Options) { o.WriteTimeout = time.Second })
+	slow := dialRaw(t, ts.addr)
+	slow.connect("1.2")
+	slow.send("SUBSCRIBE\nid:slow\ndestination:/topic/slow\nreceipt:s\n\n\x00")
+	slow.read()
+	fast := dialRaw(t, ts.addr)
+	fast.connect("1.2")
+	fast.send("SUBSCRIBE\nid:fast\ndestination:/topic/slow\nreceipt:f\n\n\x00")
+	fast.read()
+	prod := dialRaw(t, ts.addr)
+	prod.connect("1.2")
+	body := strings.Repeat("x", 16<<10)
+	const n = 2000 // 32 MB: far more than the slow client's socket buffers hold
+	go func() {
+		for i := 0; i < n; i++ {
+			io.WriteString(prod.nc, "SEND\ndestination:/topic/slow\ncontent-length:"+fmt.Sprint(len(body))+"\n\n"+body+"\x00")
+		}
+	}()
+	fast.nc.SetReadDeadline(time.Now().Add(30 * time.Second))
+	for i := 0; i < n; i++ {
+		f, err := fast.rd.ReadFrame()
+		if err != nil {
+			t.Fatalf("fast consumer stalled after %d messages: %v", i, err)
+		}
+		if f == nil {
+			i--
+		}
+	}
+}
+
+// Closing the server ends every goroutine it started.
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	b, _ := broker.New(broker.Config{Logger: testLogger(t)})
+	b.Start(context.Background())
+	s := NewServer(Options{Broker: b, Logger: testLogger(t)})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	served := make(chan struct{})
+	go func() { s.Serve(l); close(served) }()
+	for i := 0; i < 5; i++ {
+		r := dialRaw(t, l.Addr().String())
+		r.connect("1.2")
+		r.send("SUBSCRIBE\nid:1\ndestination:/queue/g\n\n\x00")
+	}
+	s.Close()
+	<-served
+	b.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines before, %d after close:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }

@@ -1,0 +1,59 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestStartStopStatus runs the broker in the background as an operator
+// would: start writes a pid file in the data directory, status reads it,
+// stop ends the process.
+func TestStartStopStatus(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "activemq.xml")
+	os.WriteFile(cfg, []byte(minimalConfig("")), 0o644)
+	env := []string{"ACTIVEMQ_BASE=" + dir, "ACTIVEMQ_DATA=" + filepath.Join(dir, "data")}
+	if out, err := runAmq(t, env, "status", "--config", cfg); err == nil || !strings.Contains(out, "not running") {
+		t.Fatalf("status before start: %v %s", err, out)
+	}
+	out, err := runAmq(t, env, "start", "--config", cfg)
+	if err != nil || !strings.Contains(out, "amq started") {
+		t.Fatalf("start: %v %s", err, out)
+	}
+	t.Cleanup(func() { runAmq(t, env, "stop", "--config", cfg) })
+	if _, err := os.Stat(filepath.Join(dir, "data", "amq.pid")); err != nil {
+		t.Fatalf("pid file: %v", err)
+	}
+	if out, err := runAmq(t, env, "start", "--config", cfg); err == nil || !strings.Contains(out, "already running") {
+		t.Fatalf("second start: %v %s", err, out)
+	}
+	if out, err := runAmq(t, env, "status", "--config", cfg); err != nil || !strings.Contains(out, "is running") {
+		t.Fatalf("status: %v %s", err, out)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "data", "amq.log"))
+	if !strings.Contains(string(log), "broker started") {
+		t.Fatalf("log file lacks start line:\n%s", log)
+	}
+	if out, err := runAmq(t, env, "restart", "--config", cfg); err != nil || !strings.Contains(out, "amq started") {
+		t.Fatalf("restart: %v %s", err, out)
+	}
+	if out, err := runAmq(t, env, "stop", "--config", cfg); err != nil || !strings.Contains(out, "amq stopped") {
+		t.Fatalf("stop: %v %s", err, out)
+	}
+	if out, err := runAmq(t, env, "status", "--config", cfg); err == nil {
+		t.Fatalf("status after stop: %s", out)
+	}
+	log, _ = os.ReadFile(filepath.Join(dir, "data", "amq.log"))
+	if !strings.Contains(string(log), "broker stopped") {
+		t.Fatalf("no clean shutdown in log:\n%s", log)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, err := runAmq(t, nil, "version")
+	if err != nil || !strings.Contains(out, "5.17.2") {
+		t.Fatalf("%v %s", err, out)
+	}
+}
