@@ -88,8 +88,12 @@ type Broker struct {
 	temps     map[string]*Conn // temp destination -> owning connection
 	policies  map[string]*Policy
 
-	totalConns atomic.Int64
-	closed     atomic.Bool
+	producers map[string]int // producer count by destination
+
+	totalConns   atomic.Int64
+	noAdvisories atomic.Bool
+	advisorySeq  atomic.Uint64
+	closed       atomic.Bool
 	quit       chan struct{}
 	wg         sync.WaitGroup
 }
@@ -110,6 +114,7 @@ func New(cfg Config) (*Broker, error) {
 		clientIDs: map[string]*Conn{},
 		temps:     map[string]*Conn{},
 		policies:  map[string]*Policy{},
+		producers: map[string]int{},
 		quit:      make(chan struct{}),
 	}
 	if b.log == nil {
@@ -259,10 +264,15 @@ func (b *Broker) queue(d Destination, create bool) *msgQueue {
 	}
 	p := b.policy(d)
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	created := false
 	if q = b.queues[key]; q == nil {
 		q = newMsgQueue(b, d, key, "", p)
 		b.queues[key] = q
+		created = true
+	}
+	b.mu.Unlock()
+	if created && !d.IsTemp() {
+		b.destAdvisory(d, false)
 	}
 	return q
 }
@@ -368,6 +378,11 @@ func (b *Broker) deadLetter(q *msgQueue, e *entry, cause string, expired bool) {
 	origDest := m.Dest
 	if q.subKey != "" || q.dest.IsTopic() {
 		origDest = q.dest
+	}
+	if expired {
+		b.advise(&Advisory{Type: "Expired", Dest: origDest, MessageID: m.ID})
+	} else {
+		b.advise(&Advisory{Type: "MessageDLQd", Dest: origDest, MessageID: m.ID})
 	}
 	if keep && dls.isDLQ(origDest) {
 		b.log.Warn("dropping dead letter of a dead-letter queue", "destination", origDest.String(), "message", m.ID, "cause", cause)
@@ -617,6 +632,7 @@ func (b *Broker) RemoveQueue(name string) bool {
 		return false
 	}
 	q.close()
+	b.destAdvisory(q.dest, true)
 	return true
 }
 

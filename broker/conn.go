@@ -40,6 +40,7 @@ type Conn struct {
 	temps     []Destination
 	tempSeq   int
 	closed    bool
+	producers map[Destination]int // guarded by Broker.mu
 }
 
 // Connect registers a connection. A client ID already connected is refused,
@@ -66,11 +67,20 @@ func (b *Broker) Connect(info ConnInfo) (*Conn, error) {
 	b.conns[id] = c
 	b.mu.Unlock()
 	b.totalConns.Add(1)
+	b.advise(c.advisory("Connection", false))
 	return c, nil
 }
 
 // ID is unique within the broker.
 func (c *Conn) ID() uint64 { return c.id }
+
+func (c *Conn) advisory(typ string, remove bool) *Advisory {
+	a := &Advisory{Type: typ, Remove: remove, ConnectionID: c.connID, ClientID: c.info.ClientID, RemoteAddr: c.info.RemoteAddr}
+	if c.info.User != nil {
+		a.UserName = c.info.User.Name
+	}
+	return a
+}
 
 // ConnectionID is the ActiveMQ-shaped connection ID (ID:host-port-start-1:N).
 func (c *Conn) ConnectionID() string { return c.connID }
@@ -216,7 +226,9 @@ func (c *Conn) Subscribe(o SubscribeOptions, out Deliverer) (*Consumer, error) {
 		cons.sel, cons.noLocal = nil, false
 		q.addConsumer(cons)
 		b.attachTopicSub(cons)
+		b.replayTemps(cons)
 	}
+	b.consumerAdvisory(cons, false)
 	return cons, nil
 }
 
@@ -348,6 +360,7 @@ func (c *Conn) AddTemp(d Destination) error {
 	} else {
 		b.topic(d, true)
 	}
+	b.destAdvisory(d, false)
 	return nil
 }
 
@@ -382,6 +395,7 @@ func (b *Broker) dropTemp(d Destination) {
 	if q != nil {
 		q.close()
 	}
+	b.destAdvisory(d, true)
 }
 
 // IsTempLive reports whether a temporary destination still exists.
@@ -434,7 +448,89 @@ func (c *Conn) Close() {
 	if c.info.ClientID != "" && b.clientIDs[c.info.ClientID] == c {
 		delete(b.clientIDs, c.info.ClientID)
 	}
+	for d, n := range c.producers {
+		b.producers[d.String()] -= n
+	}
+	c.producers = nil
 	b.mu.Unlock()
+	b.advise(c.advisory("Connection", true))
+}
+
+// AddProducer registers a producer on d (OpenWire ProducerInfo) for
+// statistics and advisories; STOMP has no producers to register.
+func (c *Conn) AddProducer(d Destination) {
+	b := c.b
+	b.mu.Lock()
+	if c.producers == nil {
+		c.producers = map[Destination]int{}
+	}
+	c.producers[d]++
+	b.producers[d.String()]++
+	n := b.producers[d.String()]
+	b.mu.Unlock()
+	a := c.advisory("Producer", false)
+	a.Dest, a.Count = d, n
+	b.advise(a)
+}
+
+// RemoveProducer undoes AddProducer.
+func (c *Conn) RemoveProducer(d Destination) {
+	b := c.b
+	b.mu.Lock()
+	if c.producers[d] == 0 {
+		b.mu.Unlock()
+		return
+	}
+	c.producers[d]--
+	b.producers[d.String()]--
+	n := b.producers[d.String()]
+	b.mu.Unlock()
+	a := c.advisory("Producer", true)
+	a.Dest, a.Count = d, n
+	b.advise(a)
+}
+
+// ProducerCount returns the registered producers on d.
+func (b *Broker) ProducerCount(d Destination) int {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.producers[d.String()]
+}
+
+func (b *Broker) consumerAdvisory(cons *Consumer, remove bool) {
+	if IsAdvisory(cons.opts.Dest) || b.noAdvisories.Load() {
+		return
+	}
+	a := cons.conn.advisory("Consumer", remove)
+	a.Dest = cons.opts.Dest
+	a.ConsumerID = cons.id
+	a.Selector = cons.opts.Selector
+	a.DurableName = cons.opts.DurableName
+	a.Count = b.consumerCount(cons.opts.Dest)
+	b.advise(a)
+}
+
+// consumerCount counts the consumers of a destination.
+func (b *Broker) consumerCount(d Destination) int {
+	if d.IsQueue() {
+		if q := b.queue(d, false); q != nil {
+			return q.stats().ConsumerCount
+		}
+		return 0
+	}
+	t := b.topic(d, false)
+	if t == nil {
+		return 0
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	n := len(t.subs)
+	for _, ds := range t.durables {
+		if ds.active.Load() != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // Connections lists the live connections.

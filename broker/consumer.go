@@ -71,6 +71,7 @@ type Consumer struct {
 	unacked      int
 	txAcked      int
 	pulls        int
+	extension    int // DELIVERED acks widening the window
 	byID         map[string]*entry
 	closed       bool
 }
@@ -91,7 +92,7 @@ func (c *Consumer) hasCredit() bool {
 	if c.prefetch <= 0 {
 		return c.pulls > 0
 	}
-	return c.unacked-c.txAcked < c.prefetch
+	return c.unacked-c.txAcked-c.extension < c.prefetch
 }
 
 // AckMode selects which unacked messages an ack covers.
@@ -272,6 +273,41 @@ func (c *Consumer) close() {
 	if c.durable != nil {
 		c.durable.deactivate(c)
 	}
+	c.conn.b.consumerAdvisory(c, true)
+}
+
+// ExtendCredit widens the consumer's window by n delivered-but-unacked
+// messages (OpenWire's DELIVERED ack, used while a transaction is open);
+// the extension shrinks again as messages are acked.
+func (c *Consumer) ExtendCredit(n int) {
+	q := c.q
+	q.mu.Lock()
+	c.extension += n
+	if max := c.unacked - c.txAcked; c.extension > max {
+		c.extension = max
+	}
+	var d deferred
+	q.dispatchLocked(&d)
+	q.unlock(&d)
+}
+
+// AckExpired acknowledges a message the client found expired: it is removed
+// and handled as an expired dead letter.
+func (c *Consumer) AckExpired(msgID string) error {
+	q := c.q
+	q.mu.Lock()
+	e := c.byID[msgID]
+	if e == nil || e.owner != c || e.txAck != nil {
+		q.mu.Unlock()
+		return fmt.Errorf("%w: %s", ErrUnknownMessage, msgID)
+	}
+	q.unlink(e)
+	q.expired++
+	q.dequeued++
+	d := deferred{dead: []deadLetter{{e: e, cause: "Message expired", exp: true}}}
+	q.dispatchLocked(&d)
+	q.unlock(&d)
+	return nil
 }
 
 // HasUnacked reports whether msgID was delivered to c and is not yet acked.

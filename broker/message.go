@@ -180,6 +180,8 @@ type Message struct {
 
 	// ProducerConn identifies the sending connection for noLocal; not encoded.
 	ProducerConn uint64
+	// Advisory is set on advisory messages (never persisted).
+	Advisory *Advisory
 }
 
 // Prop returns the named property.

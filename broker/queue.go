@@ -399,6 +399,9 @@ func (q *msgQueue) unlink(e *entry) {
 	if e.txAck != nil {
 		c.txAcked--
 	}
+	if c.extension > c.unacked-c.txAcked {
+		c.extension = c.unacked - c.txAcked
+	}
 	e.owner = nil
 	q.inflight--
 }

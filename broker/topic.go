@@ -3,6 +3,7 @@ package broker
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -34,11 +35,19 @@ func (b *Broker) topic(d Destination, create bool) *topic {
 		return t
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if t = b.topics[key]; t != nil {
-		return t
+	t, created := b.newTopicLocked(d, key)
+	b.mu.Unlock()
+	if created && !d.IsTemp() && !IsAdvisory(d) && !IsWildcard(d.Name) {
+		b.destAdvisory(d, false)
 	}
-	t = &topic{b: b, dest: d}
+	return t
+}
+
+func (b *Broker) newTopicLocked(d Destination, key string) (*topic, bool) {
+	if t := b.topics[key]; t != nil {
+		return t, false
+	}
+	t := &topic{b: b, dest: d}
 	if !IsWildcard(d.Name) {
 		for _, c := range b.wildSubs {
 			if MatchWildcard(c.opts.Dest.Name, d.Name) {
@@ -52,7 +61,7 @@ func (b *Broker) topic(d Destination, create bool) *topic {
 		}
 	}
 	b.topics[key] = t
-	return t
+	return t, true
 }
 
 func (t *topic) route(m *Message, p *plan) {
@@ -94,9 +103,29 @@ func (t *topic) route(m *Message, p *plan) {
 	}
 }
 
-// attachTopicSub registers a non-durable subscription on every topic it matches.
+// attachTopicSub registers a non-durable subscription on every topic it
+// matches; a composite name (A,B) subscribes to each member.
 func (b *Broker) attachTopicSub(c *Consumer) {
-	d := c.opts.Dest
+	for _, d := range members(c.opts.Dest) {
+		b.attachTopicSub1(c, d)
+	}
+}
+
+// members splits a composite destination into its parts.
+func members(d Destination) []Destination {
+	if !strings.Contains(d.Name, ",") {
+		return []Destination{d}
+	}
+	var out []Destination
+	for _, n := range strings.Split(d.Name, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, Destination{Kind: d.Kind, Name: n})
+		}
+	}
+	return out
+}
+
+func (b *Broker) attachTopicSub1(c *Consumer, d Destination) {
 	if IsWildcard(d.Name) {
 		b.mu.Lock()
 		b.wildSubs = append(b.wildSubs, c)
@@ -130,8 +159,10 @@ func (b *Broker) detachTopicSub(c *Consumer) {
 	b.mu.Unlock()
 	if !IsWildcard(c.opts.Dest.Name) {
 		ts = ts[:0]
-		if t := b.topic(c.opts.Dest, false); t != nil {
-			ts = append(ts, t)
+		for _, d := range members(c.opts.Dest) {
+			if t := b.topic(d, false); t != nil {
+				ts = append(ts, t)
+			}
 		}
 	}
 	for _, t := range ts {
