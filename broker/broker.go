@@ -94,8 +94,8 @@ type Broker struct {
 	noAdvisories atomic.Bool
 	advisorySeq  atomic.Uint64
 	closed       atomic.Bool
-	quit       chan struct{}
-	wg         sync.WaitGroup
+	quit         chan struct{}
+	wg           sync.WaitGroup
 }
 
 // New creates a broker; Start recovers the store and starts background work.
