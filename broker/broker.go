@@ -43,6 +43,9 @@ type Config struct {
 	Compile func(selector string) (Filter, error)
 	// Authorizer, when set, is asked before every operation on a destination.
 	Authorizer Authorizer
+	// SchedulerSupport delays messages carrying AMQ_SCHEDULED_* properties;
+	// without it they are delivered at once, as ActiveMQ does.
+	SchedulerSupport bool
 }
 
 // Authorizer decides what a connection's user may do.
@@ -90,6 +93,10 @@ type Broker struct {
 
 	producers map[string]int // producer count by destination
 
+	virtualTopics []VirtualTopic
+	composites    map[string]*Composite
+	sched         *scheduler
+
 	totalConns   atomic.Int64
 	noAdvisories atomic.Bool
 	advisorySeq  atomic.Uint64
@@ -116,6 +123,8 @@ func New(cfg Config) (*Broker, error) {
 		policies:  map[string]*Policy{},
 		producers: map[string]int{},
 		quit:      make(chan struct{}),
+
+		virtualTopics: []VirtualTopic{DefaultVirtualTopic},
 	}
 	if b.log == nil {
 		b.log = slog.Default()
@@ -124,6 +133,7 @@ func New(cfg Config) (*Broker, error) {
 		b.store = memory.New()
 		b.ownsStore = true
 	}
+	b.sched = newScheduler(b)
 	host, _ := os.Hostname()
 	if host == "" {
 		host = "localhost"
@@ -140,8 +150,18 @@ func (b *Broker) Start(ctx context.Context) error {
 	if err := b.recover(ctx); err != nil {
 		return fmt.Errorf("recover store: %w", err)
 	}
-	b.wg.Add(1)
+	if n, err := b.sched.recover(ctx); err != nil {
+		return fmt.Errorf("recover scheduled messages: %w", err)
+	} else if n > 0 {
+		b.log.Info("recovered scheduled messages", "jobs", n)
+	}
+	b.wg.Add(3)
 	go b.expireLoop()
+	go b.slowLoop()
+	go func() {
+		defer b.wg.Done()
+		b.sched.run(b.quit)
+	}()
 	return nil
 }
 
@@ -332,7 +352,19 @@ func (b *Broker) route(m *Message, p *plan) error {
 	return b.routeOne(m, p)
 }
 
-func (b *Broker) routeOne(m *Message, p *plan) error {
+func (b *Broker) routeOne(m *Message, p *plan) error { return b.routeDepth(m, p, 0) }
+
+// routeDepth routes one destination; depth bounds composite forwarding loops.
+func (b *Broker) routeDepth(m *Message, p *plan, depth int) error {
+	if depth > 8 {
+		return fmt.Errorf("composite destinations forward in a loop at %s", m.Dest)
+	}
+	if c := b.composite(m.Dest); c != nil {
+		self, err := b.routeComposite(c, m, p, depth)
+		if err != nil || !self {
+			return err
+		}
+	}
 	if IsWildcard(m.Dest.Name) {
 		return fmt.Errorf("cannot send to a wildcard destination %s", m.Dest)
 	}
@@ -345,20 +377,26 @@ func (b *Broker) routeOne(m *Message, p *plan) error {
 		}
 	}
 	if m.Dest.IsQueue() {
-		q := b.queue(m.Dest, true)
-		e := &entry{msg: m, seq: b.nextSeq()}
-		if m.Persistent && !m.Dest.IsTemp() {
-			e.stored = true
-			data := MarshalMessage(nil, m)
-			p.ops = append(p.ops, store.Op{Kind: store.OpAdd, Record: store.Record{
-				Container: q.container, Seq: e.seq, Priority: m.Priority, Expiration: m.Expiration, Data: data}})
-		}
-		p.targets = append(p.targets, target{q, e})
+		b.addToQueue(b.queue(m.Dest, true), m, p)
 		return nil
 	}
 	t := b.topic(m.Dest, true)
 	t.route(m, p)
+	if !m.Dest.IsTemp() {
+		b.routeVirtual(m, p)
+	}
 	return nil
+}
+
+// addToQueue plans m into q, journaling it when persistent.
+func (b *Broker) addToQueue(q *msgQueue, m *Message, p *plan) {
+	e := &entry{msg: m, seq: b.nextSeq()}
+	if m.Persistent && !m.Dest.IsTemp() {
+		e.stored = true
+		p.ops = append(p.ops, store.Op{Kind: store.OpAdd, Record: store.Record{
+			Container: q.container, Seq: e.seq, Priority: m.Priority, Expiration: m.Expiration, Data: MarshalMessage(nil, m)}})
+	}
+	p.targets = append(p.targets, target{q, e})
 }
 
 // ErrDeletedDestination is returned for sends to a temp destination whose
@@ -479,6 +517,9 @@ func (b *Broker) recover(ctx context.Context) error {
 	}
 	total := 0
 	for _, c := range conts {
+		if c.Container == schedulerContainer {
+			continue
+		}
 		d, err := ParseDestination(c.Container)
 		if err != nil {
 			return fmt.Errorf("container %q: %w", c.Container, err)

@@ -41,6 +41,7 @@ type Conn struct {
 	tempSeq   int
 	closed    bool
 	producers map[Destination]int // guarded by Broker.mu
+	onAbort   func(reason string)
 }
 
 // Connect registers a connection. A client ID already connected is refused,
@@ -128,6 +129,9 @@ func (c *Conn) Send(m *Message, tx *Tx, done func(error)) error {
 	m.ProducerConn = c.id
 	if tx != nil {
 		return tx.addSend(m, done)
+	}
+	if c.b.cfg.SchedulerSupport && wantsSchedule(m) {
+		return c.b.sched.schedule(m, done)
 	}
 	var p plan
 	if err := c.b.route(m, &p); err != nil {
@@ -224,6 +228,9 @@ func (c *Conn) Subscribe(o SubscribeOptions, out Deliverer) (*Consumer, error) {
 		// the subscription, not again at dispatch.
 		cons.routeSel, cons.routeNoLocal = sel, o.NoLocal
 		cons.sel, cons.noLocal = nil, false
+		if o.Retroactive || pol.AlwaysRetroactive {
+			b.replayRecovered(cons, q)
+		}
 		q.addConsumer(cons)
 		b.attachTopicSub(cons)
 		b.replayTemps(cons)
@@ -643,6 +650,12 @@ func (tx *Tx) Commit(done func(error)) error {
 	b := tx.c.b
 	var p plan
 	for _, m := range sends {
+		if b.cfg.SchedulerSupport && wantsSchedule(m) {
+			if err := b.sched.schedule(m, nil); err != nil {
+				b.log.Warn("transacted scheduled send dropped at commit", "destination", m.Dest.String(), "err", err)
+			}
+			continue
+		}
 		if err := b.route(m, &p); err != nil {
 			b.log.Warn("transacted send dropped at commit", "destination", m.Dest.String(), "err", err)
 		}

@@ -24,6 +24,24 @@ type Policy struct {
 	DeadLetter      DeadLetterStrategy
 	// Redelivery is the broker-enforced redelivery policy.
 	Redelivery RedeliveryPolicy
+	// RecoveryCount keeps the last N messages of a topic for retroactive
+	// subscribers (fixedCountSubscriptionRecoveryPolicy); 0 keeps none.
+	RecoveryCount int
+	// AlwaysRetroactive treats every topic subscription as retroactive.
+	AlwaysRetroactive bool
+	// AbortSlow, when set, aborts slow topic subscribers
+	// (abortSlowConsumerStrategy).
+	AbortSlow *SlowConsumerPolicy
+}
+
+// SlowConsumerPolicy is abortSlowConsumerStrategy: a subscriber that keeps
+// its whole prefetch unacked while more messages wait is slow; one slow for
+// MaxSlowDuration (or MaxSlowCount checks) is aborted.
+type SlowConsumerPolicy struct {
+	MaxSlowCount    int64 // -1 = not used
+	MaxSlowDuration time.Duration
+	CheckPeriod     time.Duration
+	AbortConnection bool
 }
 
 // DeadLetterStrategy says where messages that cannot be delivered go.

@@ -22,6 +22,7 @@ type topic struct {
 	durables []*durableSub // durable subscriptions, wildcard ones included
 
 	enqueued atomic.Int64
+	recovery *recoveryBuffer // nil unless a subscriptionRecoveryPolicy keeps messages
 }
 
 // topic returns the topic for d, creating it (and attaching matching
@@ -48,6 +49,13 @@ func (b *Broker) newTopicLocked(d Destination, key string) (*topic, bool) {
 		return t, false
 	}
 	t := &topic{b: b, dest: d}
+	if p := b.policies[key]; p != nil && p.RecoveryCount > 0 {
+		t.recovery = &recoveryBuffer{max: p.RecoveryCount}
+	} else if p == nil && b.cfg.PolicyFor != nil && !IsAdvisory(d) {
+		if pol := b.cfg.PolicyFor(d); pol.RecoveryCount > 0 {
+			t.recovery = &recoveryBuffer{max: pol.RecoveryCount}
+		}
+	}
 	if !IsWildcard(d.Name) {
 		for _, c := range b.wildSubs {
 			if MatchWildcard(c.opts.Dest.Name, d.Name) {
@@ -67,6 +75,9 @@ func (b *Broker) newTopicLocked(d Destination, key string) (*topic, bool) {
 func (t *topic) route(m *Message, p *plan) {
 	seq := t.b.nextSeq()
 	t.enqueued.Add(1)
+	if t.recovery != nil && m.Advisory == nil {
+		t.recovery.add(m)
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	for _, c := range t.subs {

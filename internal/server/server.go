@@ -72,16 +72,58 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s.store = st
 	b, err := broker.New(broker.Config{
-		Name:      cfg.Broker.Name,
-		Store:     st,
-		Logger:    log,
-		PolicyFor: func(d broker.Destination) broker.Policy { return policyFor(cfg, d) },
+		Name:             cfg.Broker.Name,
+		Store:            st,
+		Logger:           log,
+		PolicyFor:        func(d broker.Destination) broker.Policy { return policyFor(cfg, d) },
+		SchedulerSupport: cfg.Broker.SchedulerSupport,
 	})
 	if err != nil {
 		return nil, err
 	}
+	b.SetAdvisories(cfg.Broker.AdvisorySupport)
+	vts, comps, err := routing(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.SetRouting(vts, comps); err != nil {
+		return nil, err
+	}
 	s.b = b
 	return s, nil
+}
+
+// routing reads <destinationInterceptors><virtualDestinationInterceptor>.
+func routing(cfg *config.Config) ([]broker.VirtualTopic, []broker.Composite, error) {
+	var vts []broker.VirtualTopic
+	var comps []broker.Composite
+	haveVT := false
+	for _, vd := range cfg.Broker.VirtualDestinations {
+		switch vd.Kind {
+		case "virtualTopic":
+			haveVT = true
+			vts = append(vts, broker.VirtualTopic{Name: vd.Name, Prefix: vd.Prefix, Postfix: vd.Postfix, SelectorAware: vd.SelectorAware})
+		case "compositeQueue", "compositeTopic":
+			c := broker.Composite{Dest: broker.QueueDest(vd.Name), ForwardOnly: vd.ForwardOnly}
+			if vd.Kind == "compositeTopic" {
+				c.Dest = broker.TopicDest(vd.Name)
+			}
+			for _, ft := range vd.ForwardTo {
+				d := broker.QueueDest(ft.Name)
+				if ft.Kind == config.Topic {
+					d = broker.TopicDest(ft.Name)
+				}
+				c.Targets = append(c.Targets, broker.CompositeTarget{Dest: d, Selector: ft.Selector})
+			}
+			comps = append(comps, c)
+		default:
+			return nil, nil, fmt.Errorf("%s: <%s> is not supported", vd.Pos, vd.Kind)
+		}
+	}
+	if !haveVT && cfg.Broker.UseVirtualTopics {
+		vts = append(vts, broker.DefaultVirtualTopic)
+	}
+	return vts, comps, nil
 }
 
 // checkUnsupported refuses configurations that ask for what this build does
@@ -297,6 +339,23 @@ func policyFor(cfg *config.Config, d broker.Destination) broker.Policy {
 				p.MaxPendingTopic = int(pl.Multiplier * float64(p.TopicPrefetch))
 			}
 		}
+		p.AlwaysRetroactive = e.AlwaysRetroactive
+		if rp := e.SubscriptionRecoveryPolicy; rp != nil && rp.Kind == "fixedCountSubscriptionRecoveryPolicy" {
+			p.RecoveryCount = rp.MaximumSize
+		} else if rp != nil && rp.Kind == "fixedSizedSubscriptionRecoveryPolicy" {
+			// A byte budget: approximate with 1 KB messages.
+			p.RecoveryCount = max(1, rp.MaximumSize/1024)
+		} else if rp != nil && rp.Kind == "lastImageSubscriptionRecoveryPolicy" {
+			p.RecoveryCount = 1
+		}
+		if sc := e.SlowConsumerStrategy; sc != nil && sc.Kind == "abortSlowConsumerStrategy" {
+			p.AbortSlow = &broker.SlowConsumerPolicy{
+				MaxSlowCount:    sc.MaxSlowCount,
+				MaxSlowDuration: time.Duration(sc.MaxSlowDuration) * time.Millisecond,
+				CheckPeriod:     time.Duration(sc.CheckPeriod) * time.Millisecond,
+				AbortConnection: sc.AbortConnection,
+			}
+		}
 		if ds := e.DeadLetterStrategy; ds != nil {
 			dl := &p.DeadLetter
 			switch ds.Kind {
@@ -358,12 +417,6 @@ func UnsupportedElements(cfg *config.Config) []string {
 	}
 	if bc.Plugins.Authorization != nil {
 		out = append(out, "authorizationPlugin")
-	}
-	if len(bc.VirtualDestinations) > 0 {
-		out = append(out, "virtualDestinations")
-	}
-	if bc.SchedulerSupport {
-		out = append(out, "schedulerSupport")
 	}
 	if bc.SystemUsage.Configured {
 		out = append(out, "systemUsage")

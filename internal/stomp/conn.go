@@ -356,6 +356,9 @@ func (c *conn) onConnect(f *frame.Frame) error {
 		return &stompError{msg: err.Error(), fatal: true}
 	}
 	c.bc = bc
+	bc.SetAbortHandler(func(reason string) {
+		c.sendError(&stompError{msg: "Connection aborted by the broker: " + reason, fatal: true}, nil)
+	})
 	c.version = ver
 	c.enc = frame.NewEncoder(ver)
 	// Heart-beats: the client sends every cx and wants one every cy. We

@@ -163,7 +163,9 @@ func (c *conn) appendMessage(b []byte, d *broker.Delivery, sub *subscription) []
 		b = e.AppendHeader(b, p.Name, p.String())
 	}
 	body := m.Body
-	if m.BodyEncoding != broker.EncNative {
+	if m.Advisory != nil {
+		body = c.advisoryBody(m.Advisory)
+	} else if m.BodyEncoding != broker.EncNative {
 		if conv := c.s.opts.ConvertBody; conv != nil {
 			if nb, err := conv(m); err == nil {
 				body = nb
