@@ -678,6 +678,7 @@ func (tx *Tx) Commit(done func(error)) error {
 				}
 				a.e.txAck = nil
 				q.dequeued++
+				b.memUsed.Add(-a.e.size())
 				var d deferred
 				q.dispatchLocked(&d)
 				q.unlock(&d)

@@ -29,6 +29,10 @@ type Policy struct {
 	RecoveryCount int
 	// AlwaysRetroactive treats every topic subscription as retroactive.
 	AlwaysRetroactive bool
+	// PageWindow is how many bytes of a queue's pending persistent messages
+	// stay in memory; the rest is paged in from the store (default 32 MB,
+	// or the policy's memoryLimit).
+	PageWindow int64
 	// AbortSlow, when set, aborts slow topic subscribers
 	// (abortSlowConsumerStrategy).
 	AbortSlow *SlowConsumerPolicy

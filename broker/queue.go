@@ -2,6 +2,8 @@ package broker
 
 import (
 	"sort"
+	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +15,7 @@ import (
 type entry struct {
 	msg    *Message
 	seq    uint64
+	sz     int32  // cached msg.Size()
 	stored bool   // a store record (container, sub) exists and must be acked
 	cont   string // store container when it differs from the queue's (wildcard durables)
 	// deliveries counts dispatches the consumer actually received.
@@ -112,8 +115,19 @@ type msgQueue struct {
 	timerAt    int64
 
 	inflight   int64
-	memory     int64
+	memory     int64 // bytes of pending messages held in memory
 	enqueued   int64
+
+	// Paging (queues and durable subscriptions): only a window of stored
+	// messages is held in memory; the rest stays in the store. Every
+	// in-memory stored entry has seq <= loadCursor; store-only ones have
+	// seq > loadCursor and are read back in seq order.
+	window     int64 // bytes of pending messages kept in memory
+	loadCursor uint64
+	storeOnly  int64 // messages in the store, not in memory (may be an estimate)
+	loading    bool
+	arrived    []*entry // stored entries that arrived while loading
+
 	dequeued   int64
 	dispatched int64
 	expired    int64
@@ -121,7 +135,10 @@ type msgQueue struct {
 }
 
 func newMsgQueue(b *Broker, dest Destination, container, subKey string, p *Policy) *msgQueue {
-	q := &msgQueue{b: b, dest: dest, container: container, subKey: subKey, policy: p}
+	q := &msgQueue{b: b, dest: dest, container: container, subKey: subKey, policy: p, window: p.PageWindow}
+	if q.window <= 0 {
+		q.window = 32 << 20
+	}
 	if p.Prioritized {
 		q.lists = make([]pendingList, 10)
 	} else {
@@ -164,6 +181,7 @@ func (q *msgQueue) runDeferred(d *deferred) {
 		return
 	}
 	for _, dl := range d.dead {
+		q.b.memUsed.Add(-dl.e.size())
 		q.b.deadLetter(q, dl.e, dl.cause, dl.exp)
 	}
 	if len(d.storeOp) > 0 {
@@ -180,16 +198,148 @@ func (q *msgQueue) enqueue(es ...*entry) {
 	}
 	var d deferred
 	for _, e := range es {
-		q.listFor(e).insert(e)
-		q.npending++
 		q.enqueued++
-		q.memory += int64(e.msg.Size())
+		if e.stored && q.subKeyOrQueue() && e.seq > q.loadCursor {
+			if q.loading {
+				q.arrived = append(q.arrived, e)
+				continue
+			}
+			if q.storeOnly > 0 || q.memory+e.size() > q.window {
+				// Past the window: the store has it; it is paged in later.
+				q.storeOnly++
+				continue
+			}
+			q.loadCursor = e.seq
+		}
+		q.insertLocked(e)
 	}
 	if q.maxPending > 0 && q.npending > q.maxPending {
 		q.evictLocked(&d)
 	}
 	q.dispatchLocked(&d)
 	q.unlock(&d)
+}
+
+// subKeyOrQueue reports whether the queue pages (queues and durable
+// subscriptions; non-durable topic subscriptions hold no stored entries).
+func (q *msgQueue) subKeyOrQueue() bool { return q.container != "" }
+
+func (q *msgQueue) insertLocked(e *entry) {
+	q.listFor(e).insert(e)
+	q.npending++
+	sz := e.size()
+	q.memory += sz
+	q.b.memUsed.Add(sz)
+}
+
+// size is what an entry counts against memory limits.
+func (e *entry) size() int64 {
+	if e.sz == 0 {
+		e.sz = int32(e.msg.Size())
+	}
+	return int64(e.sz)
+}
+
+// maybePageIn starts a page-in when the window has room and the store
+// holds more. The read happens without the lock.
+func (q *msgQueue) maybePageInLocked() {
+	if q.storeOnly <= 0 || q.loading || q.closed || q.memory > q.window/2 {
+		return
+	}
+	q.loading = true
+	q.b.wg.Add(1)
+	go q.pageIn()
+}
+
+// pageIn reads the next stored messages into memory, in seq order.
+func (q *msgQueue) pageIn() {
+	defer q.b.wg.Done()
+	for {
+		q.mu.Lock()
+		after := q.loadCursor
+		budget := q.window - q.memory
+		q.mu.Unlock()
+		const batch = 2000
+		var es []*entry
+		var bytes int64
+		var derr error
+		exhausted := true
+		err := q.b.store.Load(context.Background(), q.container, q.subKey, after, batch, func(r store.Record) bool {
+			m, err := UnmarshalMessage(r.Data)
+			if err != nil {
+				derr = fmt.Errorf("page in %s seq %d: %w", q.container, r.Seq, err)
+				return false
+			}
+			e := &entry{msg: m, seq: r.Seq, stored: true}
+			if q.subKey != "" {
+				e.cont = r.Container
+			}
+			es = append(es, e)
+			bytes += e.size()
+			if bytes >= budget/2 {
+				exhausted = false
+				return false
+			}
+			return true
+		})
+		if err == nil {
+			err = derr
+		}
+		if len(es) == batch {
+			exhausted = false
+		}
+		q.mu.Lock()
+		if err != nil {
+			q.b.log.Error("paging messages in from the store failed", "destination", q.dest.String(), "err", err)
+			exhausted = false
+		}
+		if q.closed {
+			q.loading = false
+			q.arrived = nil
+			q.mu.Unlock()
+			return
+		}
+		loaded := make(map[uint64]bool, len(es))
+		for _, e := range es {
+			loaded[e.seq] = true
+			q.insertLocked(e)
+			q.loadCursor = e.seq
+		}
+		q.storeOnly -= int64(len(es))
+		// Stored entries that arrived during the read: one the read saw is
+		// already in; one at or below the new cursor is older than what
+		// remains in the store and joins memory; the rest stay store-only.
+		var late int64
+		for _, e := range q.arrived {
+			switch {
+			case loaded[e.seq]:
+			case e.seq <= q.loadCursor:
+				q.insertLocked(e)
+			default:
+				late++
+			}
+		}
+		q.arrived = nil
+		if exhausted && err == nil {
+			// The read reached the end: only the late arrivals remain.
+			q.storeOnly = late
+		} else {
+			q.storeOnly += late
+		}
+		if q.storeOnly < 0 {
+			q.storeOnly = 0
+		}
+		more := err == nil && q.storeOnly > 0 && q.memory <= q.window/2 && len(es) > 0
+		if !more {
+			q.loading = false
+		}
+		var d deferred
+		q.dispatchLocked(&d)
+		q.unlock(&d)
+		if !more {
+			return
+		}
+	}
 }
 
 // evictLocked drops the oldest pending messages of a slow non-durable topic
@@ -206,6 +356,7 @@ func (q *msgQueue) evictLocked(d *deferred) {
 			return
 		}
 		q.removePending(oldest)
+		q.b.memUsed.Add(-oldest.size())
 		q.evicted++
 		q.dequeued++
 		if q.evicted == 1 || q.evicted%10000 == 0 {
@@ -217,11 +368,12 @@ func (q *msgQueue) evictLocked(d *deferred) {
 func (q *msgQueue) removePending(e *entry) {
 	q.listFor(e).remove(e)
 	q.npending--
-	q.memory -= int64(e.msg.Size())
+	q.memory -= e.size()
 }
 
 // dispatchLocked hands pending messages to consumers with credit.
 func (q *msgQueue) dispatchLocked(d *deferred) {
+	defer q.maybePageInLocked()
 	if q.paused || q.npending == 0 || len(q.consumers) == 0 || q.closed {
 		return
 	}
@@ -409,6 +561,7 @@ func (q *msgQueue) unlink(e *entry) {
 // finish records that e is consumed and queues its store ack.
 func (q *msgQueue) finish(e *entry, d *deferred) {
 	q.dequeued++
+	q.b.memUsed.Add(-e.size())
 	if e.stored {
 		d.storeOp = append(d.storeOp, q.ackOp(e))
 	}
@@ -444,7 +597,7 @@ func (q *msgQueue) returnLocked(e *entry, d *deferred) {
 	}
 	q.listFor(e).insert(e)
 	q.npending++
-	q.memory += int64(e.msg.Size())
+	q.memory += e.size()
 }
 
 func redeliveryCause(n, max int) string {
@@ -499,7 +652,7 @@ func (q *msgQueue) stats() QueueStats {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return QueueStats{
-		QueueSize:     int64(q.npending) + q.inflight,
+		QueueSize:     int64(q.npending) + q.inflight + q.storeOnly,
 		InFlightCount: q.inflight,
 		EnqueueCount:  q.enqueued,
 		DequeueCount:  q.dequeued,
