@@ -1,9 +1,9 @@
 package broker
 
 import (
-	"sort"
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,9 +114,9 @@ type msgQueue struct {
 	timer      *time.Timer // wakes dispatch for delayed redeliveries
 	timerAt    int64
 
-	inflight   int64
-	memory     int64 // bytes of pending messages held in memory
-	enqueued   int64
+	inflight int64
+	memory   int64 // bytes of pending messages held in memory
+	enqueued int64
 
 	// Paging (queues and durable subscriptions): only a window of stored
 	// messages is held in memory; the rest stays in the store. Every
