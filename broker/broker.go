@@ -43,6 +43,8 @@ type Config struct {
 	Compile func(selector string) (Filter, error)
 	// Authorizer, when set, is asked before every operation on a destination.
 	Authorizer Authorizer
+	// Usage holds the <systemUsage> limits.
+	Usage Usage
 	// SchedulerSupport delays messages carrying AMQ_SCHEDULED_* properties;
 	// without it they are delivered at once, as ActiveMQ does.
 	SchedulerSupport bool
@@ -98,6 +100,8 @@ type Broker struct {
 	sched         *scheduler
 
 	memUsed      atomic.Int64 // bytes of messages held in memory by destinations
+	storeUsed    atomic.Int64 // approximate bytes of messages in the store
+	flow         *flowControl
 	totalConns   atomic.Int64
 	noAdvisories atomic.Bool
 	advisorySeq  atomic.Uint64
@@ -135,6 +139,7 @@ func New(cfg Config) (*Broker, error) {
 		b.ownsStore = true
 	}
 	b.sched = newScheduler(b)
+	b.flow = &flowControl{b: b, wake: make(chan struct{}, 1)}
 	host, _ := os.Hostname()
 	if host == "" {
 		host = "localhost"
@@ -156,9 +161,10 @@ func (b *Broker) Start(ctx context.Context) error {
 	} else if n > 0 {
 		b.log.Info("recovered scheduled messages", "jobs", n)
 	}
-	b.wg.Add(3)
+	b.wg.Add(4)
 	go b.expireLoop()
 	go b.slowLoop()
+	go b.flow.loop()
 	go func() {
 		defer b.wg.Done()
 		b.sched.run(b.quit)
@@ -394,6 +400,7 @@ func (b *Broker) addToQueue(q *msgQueue, m *Message, p *plan) {
 	e := &entry{msg: m, seq: b.nextSeq()}
 	if m.Persistent && !m.Dest.IsTemp() {
 		e.stored = true
+		b.storeUsed.Add(e.size())
 		p.ops = append(p.ops, store.Op{Kind: store.OpAdd, Record: store.Record{
 			Container: q.container, Seq: e.seq, Priority: m.Priority, Expiration: m.Expiration, Data: MarshalMessage(nil, m)}})
 	}
@@ -525,6 +532,7 @@ func (b *Broker) recover(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("container %q: %w", c.Container, err)
 		}
+		b.storeUsed.Add(c.Bytes)
 		if d.IsQueue() {
 			b.pageFromStore(b.queue(d, true), c.Count)
 			total += int(c.Count)

@@ -2,7 +2,9 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -432,4 +434,66 @@ func TestPagingConcurrentExactlyOnce(t *testing.T) {
 	}
 	wg.Wait()
 	noMsg(t, s)
+}
+
+// At the memory limit sends wait (without blocking the caller) until a
+// consumer frees space; the same connection keeps acking meanwhile.
+func TestProducerFlowControl(t *testing.T) {
+	b, _ := New(Config{Usage: Usage{MemoryLimit: 20 << 10}})
+	b.Start(context.Background())
+	defer b.Close()
+	c, _ := b.NewClient("")
+	q := QueueDest("pfc")
+	var mu sync.Mutex
+	doneCount := 0
+	for i := 0; i < 100; i++ {
+		m := &Message{Dest: q, Body: make([]byte, 1024), Priority: 4}
+		if err := c.Conn().Send(m, nil, func(err error) {
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			doneCount++
+			mu.Unlock()
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	accepted := doneCount
+	mu.Unlock()
+	if accepted >= 100 || accepted == 0 {
+		t.Fatalf("%d of 100 sends accepted at a 20 KB limit", accepted)
+	}
+	if b.BlockedSends() == 0 {
+		t.Fatal("no send is waiting")
+	}
+	// The same connection consumes and acks: space frees, sends resume.
+	s, _ := c.Subscribe(SubscribeOptions{Dest: q, Prefetch: 5}, false)
+	for i := 0; i < 100; i++ {
+		d := recv(t, s)
+		if err := s.Ack(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if doneCount != 100 {
+		t.Fatalf("%d sends completed", doneCount)
+	}
+}
+
+func TestSendFailIfNoSpace(t *testing.T) {
+	b, _ := New(Config{Usage: Usage{MemoryLimit: 4 << 10, SendFailIfNoSpace: true}})
+	b.Start(context.Background())
+	defer b.Close()
+	c, _ := b.NewClient("")
+	var err error
+	for i := 0; i < 50 && err == nil; i++ {
+		err = c.Send(context.Background(), &Message{Dest: QueueDest("full"), Body: make([]byte, 1024), Priority: 4})
+	}
+	if !errors.Is(err, ErrResourceAllocation) || !strings.Contains(err.Error(), "memoryUsage") {
+		t.Fatalf("want a ResourceAllocationException naming the limit, got %v", err)
+	}
 }

@@ -133,6 +133,14 @@ func (c *Conn) Send(m *Message, tx *Tx, done func(error)) error {
 	if c.b.cfg.SchedulerSupport && wantsSchedule(m) {
 		return c.b.sched.schedule(m, done)
 	}
+	if parked, err := c.b.admit(c, m, done); err != nil || parked {
+		return err
+	}
+	return c.sendNow(m, done)
+}
+
+// sendNow routes and journals m (flow control already passed).
+func (c *Conn) sendNow(m *Message, done func(error)) error {
 	var p plan
 	if err := c.b.route(m, &p); err != nil {
 		return err
@@ -678,7 +686,7 @@ func (tx *Tx) Commit(done func(error)) error {
 				}
 				a.e.txAck = nil
 				q.dequeued++
-				b.memUsed.Add(-a.e.size())
+				b.release(a.e)
 				var d deferred
 				q.dispatchLocked(&d)
 				q.unlock(&d)

@@ -19,7 +19,7 @@ func (q *msgQueue) takePending(msgID string) *entry {
 		for e := q.lists[i].head; e != nil; e = e.next {
 			if e.msg.ID == msgID {
 				q.removePending(e)
-				q.b.memUsed.Add(-e.size())
+				q.b.release(e)
 				q.dequeued++
 				return e
 			}

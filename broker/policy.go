@@ -14,6 +14,9 @@ type Policy struct {
 	BrowserPrefetch int
 	// Prioritized dispatches strictly by priority (prioritizedMessages).
 	Prioritized bool
+	// ProducerFlowControl makes sends wait at a usage limit instead of
+	// failing (producerFlowControl, true by default).
+	ProducerFlowControl bool
 	// ExpirePeriod is how often pending messages are scanned for expiry
 	// (expireMessagesPeriod); negative disables the scan.
 	ExpirePeriod time.Duration
@@ -77,12 +80,13 @@ type RedeliveryPolicy struct {
 // DefaultPolicy is ActiveMQ's behaviour with no <policyEntry>.
 func DefaultPolicy() Policy {
 	return Policy{
-		QueuePrefetch:   1000,
-		TopicPrefetch:   32767,
-		DurablePrefetch: 100,
-		BrowserPrefetch: 500,
-		ExpirePeriod:    30 * time.Second,
-		MaxPendingTopic: 10000,
+		QueuePrefetch:       1000,
+		TopicPrefetch:       32767,
+		DurablePrefetch:     100,
+		BrowserPrefetch:     500,
+		ExpirePeriod:        30 * time.Second,
+		ProducerFlowControl: true,
+		MaxPendingTopic:     10000,
 		DeadLetter: DeadLetterStrategy{
 			QueuePrefix:    "ActiveMQ.DLQ.Queue.",
 			TopicPrefix:    "ActiveMQ.DLQ.Topic.",

@@ -181,7 +181,7 @@ func (q *msgQueue) runDeferred(d *deferred) {
 		return
 	}
 	for _, dl := range d.dead {
-		q.b.memUsed.Add(-dl.e.size())
+		q.b.release(dl.e)
 		q.b.deadLetter(q, dl.e, dl.cause, dl.exp)
 	}
 	if len(d.storeOp) > 0 {
@@ -356,7 +356,7 @@ func (q *msgQueue) evictLocked(d *deferred) {
 			return
 		}
 		q.removePending(oldest)
-		q.b.memUsed.Add(-oldest.size())
+		q.b.release(oldest)
 		q.evicted++
 		q.dequeued++
 		if q.evicted == 1 || q.evicted%10000 == 0 {
@@ -561,7 +561,7 @@ func (q *msgQueue) unlink(e *entry) {
 // finish records that e is consumed and queues its store ack.
 func (q *msgQueue) finish(e *entry, d *deferred) {
 	q.dequeued++
-	q.b.memUsed.Add(-e.size())
+	q.b.release(e)
 	if e.stored {
 		d.storeOp = append(d.storeOp, q.ackOp(e))
 	}

@@ -105,7 +105,9 @@ func (t *topic) route(m *Message, p *plan) {
 			continue
 		}
 		keys = append(keys, ds.info.Key)
-		p.targets = append(p.targets, target{ds.q, &entry{msg: m, seq: seq, stored: true, cont: t.dest.String()}})
+		e := &entry{msg: m, seq: seq, stored: true, cont: t.dest.String()}
+		t.b.storeUsed.Add(e.size())
+		p.targets = append(p.targets, target{ds.q, e})
 	}
 	if len(keys) > 0 {
 		p.ops = append(p.ops, store.Op{Kind: store.OpAdd, Record: store.Record{

@@ -77,6 +77,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		Logger:           log,
 		PolicyFor:        func(d broker.Destination) broker.Policy { return policyFor(cfg, d) },
 		SchedulerSupport: cfg.Broker.SchedulerSupport,
+		Usage:            usage(cfg, log),
 	})
 	if err != nil {
 		return nil, err
@@ -91,6 +92,42 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s.b = b
 	return s, nil
+}
+
+// usage maps <systemUsage> onto the broker's limits. percentOfJvmHeap (what
+// Debian's file uses) is read against a quarter of physical memory, the
+// JVM's default maximum heap.
+func usage(cfg *config.Config, log *slog.Logger) broker.Usage {
+	su := &cfg.Broker.SystemUsage
+	u := broker.Usage{SendFailIfNoSpace: su.SendFailIfNoSpace}
+	if su.SendFailIfNoSpaceAfterTimeout > 0 {
+		u.SendFailAfter = time.Duration(su.SendFailIfNoSpaceAfterTimeout) * time.Millisecond
+	}
+	u.MemoryLimit = su.Memory.Limit
+	if pct := su.Memory.PercentOfJvmHeap; pct > 0 {
+		if total := physicalMemory(); total > 0 {
+			u.MemoryLimit = total / 4 * int64(pct) / 100
+		}
+	}
+	u.StoreLimit = su.Store.Limit
+	log.Debug("usage limits", "memory", u.MemoryLimit, "store", u.StoreLimit, "sendFailIfNoSpace", u.SendFailIfNoSpace)
+	return u
+}
+
+// physicalMemory reads MemTotal from /proc/meminfo (0 when unknown).
+func physicalMemory() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
+			return kb * 1024
+		}
+	}
+	return 0
 }
 
 // routing reads <destinationInterceptors><virtualDestinationInterceptor>.
@@ -327,6 +364,10 @@ func policyFor(cfg *config.Config, d broker.Destination) broker.Policy {
 		p.DurablePrefetch = e.DurableTopicPrefetch
 		p.BrowserPrefetch = e.QueueBrowserPrefetch
 		p.Prioritized = e.PrioritizedMessages
+		p.ProducerFlowControl = e.ProducerFlowControl
+		if e.MemoryLimit > 0 {
+			p.PageWindow = e.MemoryLimit
+		}
 		p.ExpirePeriod = time.Duration(e.ExpireMessagesPeriod) * time.Millisecond
 		if e.ExpireMessagesPeriod <= 0 {
 			p.ExpirePeriod = -1
@@ -417,9 +458,6 @@ func UnsupportedElements(cfg *config.Config) []string {
 	}
 	if bc.Plugins.Authorization != nil {
 		out = append(out, "authorizationPlugin")
-	}
-	if bc.SystemUsage.Configured {
-		out = append(out, "systemUsage")
 	}
 	for _, e := range bc.Plugins.Other {
 		out = append(out, e.Name)
