@@ -1,0 +1,1219 @@
+// Package leveldb is the default durable store: an append-only journal of
+// checksummed records in segment files plus a goleveldb index that can be
+// rebuilt from the journal at any time.
+//
+// One writer goroutine owns the journal. It takes every Apply waiting in its
+// queue, appends their records with one write, syncs once, updates the index
+// with one leveldb batch and then completes the callers in order (group
+// commit). The index is not synced on every batch: it records the journal
+// position it reflects, and on Open the journal is replayed from there.
+//
+// Segments whose records are all acked are deleted. A segment may hold acks
+// for messages in older segments, so it is kept until those are gone too;
+// when the oldest segment is pinned by a few live messages, they are
+// rewritten forward into the active segment so it can go.
+package leveldb
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/filter"
+	"github.com/syndtr/goleveldb/leveldb/opt"
+	"github.com/syndtr/goleveldb/leveldb/util"
+
+	"amq/store"
+)
+
+// DefaultSegmentSize is the journal segment size when Options.SegmentSize is
+// zero (ActiveMQ's journalMaxFileLength / logSize).
+const DefaultSegmentSize = 32 << 20
+
+const (
+	indexDirName    = "index"
+	lockFileName    = "LOCK"
+	segPrefix       = "journal-"
+	segSuffix       = ".log"
+	queueLen        = 4096     // Apply calls waiting for the writer before Apply blocks
+	maxGroupOps     = 4096     // requests committed together at most
+	maxGroupBytes   = 16 << 20 // journal bytes committed together at most
+	loadChunk       = 256      // records read per index snapshot in Load
+	loadChunkBytes  = 4 << 20  // or fewer when they are large
+	compactPercent  = 10       // rewrite the oldest segment when its live bytes fall below this share
+	replayBatchSize = 4 << 20
+	maxHeaderLen    = recHeaderSize + len(journalMagic) + 1 + 10
+)
+
+// Options configure a Store.
+type Options struct {
+	// Dir holds the journal segments and the index directory.
+	Dir string
+	// NoSync skips the fsync after each group commit: a completed Apply
+	// survives a process crash but not an OS crash or power loss. The zero
+	// value syncs, as ActiveMQ does by default.
+	NoSync bool
+	// SegmentSize is the size at which the journal moves to a new segment;
+	// DefaultSegmentSize when zero.
+	SegmentSize int64
+	// Logger receives recovery and garbage collection messages;
+	// slog.Default() when nil.
+	Logger *slog.Logger
+}
+
+type segment struct {
+	start uint64
+	path  string
+	f     *os.File
+	size  atomic.Int64 // bytes written
+}
+
+func (g *segment) end() uint64 { return g.start + uint64(g.size.Load()) }
+
+// segStat is the garbage collection state of a segment, guarded by Store.mu.
+type segStat struct {
+	live      int64               // messages and subscriptions whose current record is here
+	liveBytes int64               // their payload bytes
+	refs      map[uint64]struct{} // older segments this one holds acks for
+}
+
+type contStat struct{ count, bytes int64 }
+
+type request struct {
+	rec  []byte
+	done func(store.Position, error)
+	end  uint64
+	// compaction requests carry records to rewrite instead of rec
+	moves    []moveCand
+	subMoves []subCand
+}
+
+type moveCand struct {
+	container string
+	seq       uint64
+	loc       uint64
+	payload   []byte // the ADD payload
+}
+
+type subCand struct {
+	key string
+	loc uint64
+}
+
+// Store is the journal + index store. It is safe for concurrent use.
+type Store struct {
+	opts    Options
+	log     *slog.Logger
+	dir     string
+	segSize int64
+	lock    *os.File
+	db      *leveldb.DB
+
+	closeMu sync.RWMutex
+	closed  bool
+	reqs    chan *request
+
+	writerDone chan struct{}
+	quit       chan struct{}
+	gcKick     chan struct{}
+	bg         sync.WaitGroup
+	gcMu       sync.Mutex
+	compacting atomic.Bool
+	noCompact  atomic.Bool // tests turn segment rewriting off
+
+	// segMu guards segs and the lifetime of their files: readers hold it
+	// shared while they read a location, deletion holds it exclusively.
+	segMu sync.RWMutex
+	segs  []*segment // by start; the last one is active
+
+	mu       sync.Mutex
+	conts    map[string]*contStat
+	segStats map[uint64]*segStat
+	failed   error
+	// floor is the start of the segment that was active when the group
+	// being committed began: that group may still add records to it or to
+	// segments after it, so garbage collection leaves them alone.
+	floor uint64
+
+	pos     atomic.Uint64
+	lastSeq atomic.Uint64
+
+	// owned by the writer goroutine
+	wbuf []byte
+	jops []jop
+
+	groups  atomic.Uint64
+	grouped atomic.Uint64
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens or creates the store in opts.Dir, replaying the journal into
+// the index and truncating a torn tail.
+func Open(opts Options) (*Store, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("leveldb store: no directory")
+	}
+	if opts.SegmentSize <= 0 {
+		opts.SegmentSize = DefaultSegmentSize
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("leveldb store: %w", err)
+	}
+	if err := DetectForeign(opts.Dir); err != nil {
+		return nil, err
+	}
+	s := &Store{
+		opts:       opts,
+		log:        opts.Logger,
+		dir:        opts.Dir,
+		segSize:    opts.SegmentSize,
+		reqs:       make(chan *request, queueLen),
+		writerDone: make(chan struct{}),
+		quit:       make(chan struct{}),
+		gcKick:     make(chan struct{}, 1),
+		conts:      map[string]*contStat{},
+		segStats:   map[uint64]*segStat{},
+	}
+	lock, err := lockDir(filepath.Join(opts.Dir, lockFileName))
+	if err != nil {
+		return nil, fmt.Errorf("leveldb store %s: %w", opts.Dir, err)
+	}
+	s.lock = lock
+	if err := s.open(); err != nil {
+		s.closeFiles()
+		if s.db != nil {
+			s.db.Close()
+		}
+		unlockDir(s.lock)
+		return nil, fmt.Errorf("leveldb store %s: %w", opts.Dir, err)
+	}
+	s.bg.Add(1)
+	go s.gcLoop()
+	go s.writer()
+	s.kick()
+	return s, nil
+}
+
+func (s *Store) open() error {
+	if err := s.listSegments(); err != nil {
+		return err
+	}
+	rebuild, applied, err := s.openIndex()
+	if err != nil {
+		return err
+	}
+	if err := s.recover(rebuild, applied); err != nil {
+		return err
+	}
+	if err := s.loadStats(); err != nil {
+		if rebuild {
+			return err
+		}
+		s.log.Warn("journal index inconsistent with the journal, rebuilding it", "dir", s.dir, "err", err)
+		if err := s.recover(true, 0); err != nil {
+			return err
+		}
+		if err := s.loadStats(); err != nil {
+			return err
+		}
+	}
+	return s.activate()
+}
+
+func segName(start uint64) string { return fmt.Sprintf("%s%016x%s", segPrefix, start, segSuffix) }
+
+func (s *Store) listSegments() error {
+	ents, err := os.ReadDir(s.dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasPrefix(name, segPrefix) || !strings.HasSuffix(name, segSuffix) || e.IsDir() {
+			continue
+		}
+		hex := strings.TrimSuffix(strings.TrimPrefix(name, segPrefix), segSuffix)
+		if len(hex) != 16 {
+			continue
+		}
+		start, err := strconv.ParseUint(hex, 16, 64)
+		if err != nil {
+			continue
+		}
+		path := filepath.Join(s.dir, name)
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			return fmt.Errorf("open journal %s: %w", path, err)
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("stat journal %s: %w", path, err)
+		}
+		g := &segment{start: start, path: path, f: f}
+		g.size.Store(st.Size())
+		s.segs = append(s.segs, g)
+	}
+	sort.Slice(s.segs, func(i, j int) bool { return s.segs[i].start < s.segs[j].start })
+	for i := 1; i < len(s.segs); i++ {
+		if prev := s.segs[i-1]; prev.end() > s.segs[i].start {
+			return fmt.Errorf("journal %s (ending at %d) overlaps %s", prev.path, prev.end(), s.segs[i].path)
+		}
+	}
+	return nil
+}
+
+// openIndex opens the index, replacing it when it is missing, corrupt or of
+// another version. It reports whether the journal must be replayed from the
+// start and otherwise the position the index reflects.
+func (s *Store) openIndex() (rebuild bool, applied uint64, err error) {
+	path := filepath.Join(s.dir, indexDirName)
+	_, statErr := os.Stat(path)
+	missing := os.IsNotExist(statErr)
+	db, err := leveldb.OpenFile(path, indexOptions())
+	if err != nil {
+		s.log.Warn("journal index unreadable, rebuilding it from the journal", "dir", path, "err", err)
+		if err := s.wipeIndex(); err != nil {
+			return false, 0, err
+		}
+		return true, 0, nil
+	}
+	s.db = db
+	if missing {
+		if len(s.segs) > 0 {
+			s.log.Warn("journal index missing, rebuilding it from the journal", "dir", path)
+		}
+		return true, 0, nil
+	}
+	v, err := db.Get(keyVersion, nil)
+	if err != nil || readUvarint(v) != indexVersion {
+		s.log.Warn("journal index has no or another version, rebuilding it", "dir", path, "err", err)
+		return true, 0, s.wipeIndex()
+	}
+	a, err := db.Get(keyApplied, nil)
+	if err != nil {
+		s.log.Warn("journal index has no applied position, rebuilding it", "dir", path, "err", err)
+		return true, 0, s.wipeIndex()
+	}
+	applied = readUvarint(a)
+	if len(s.segs) == 0 && applied > 0 {
+		return false, 0, fmt.Errorf("the index reflects journal position %d but no journal segment (%s*%s) is left in %s; refusing to start with an empty store", applied, segPrefix, segSuffix, s.dir)
+	}
+	return false, applied, nil
+}
+
+// indexOptions: a bloom filter makes the existence checks of new messages
+// cheap.
+func indexOptions() *opt.Options {
+	return &opt.Options{Filter: filter.NewBloomFilter(10)}
+}
+
+func (s *Store) wipeIndex() error {
+	if s.db != nil {
+		s.db.Close()
+		s.db = nil
+	}
+	path := filepath.Join(s.dir, indexDirName)
+	if err := os.RemoveAll(path); err != nil {
+		return fmt.Errorf("remove index %s: %w", path, err)
+	}
+	db, err := leveldb.OpenFile(path, indexOptions())
+	if err != nil {
+		return fmt.Errorf("create index %s: %w", path, err)
+	}
+	s.db = db
+	return nil
+}
+
+// scanSegment reads the records of g from offset from, calling fn for each.
+// It returns the offset after the last good record and whether it stopped
+// at a short or corrupt record.
+func scanSegment(g *segment, from int64, fn func(kind byte, payload []byte, pos uint64) error) (int64, bool, error) {
+	size := g.size.Load()
+	if from > size {
+		return from, true, nil
+	}
+	r := bufio.NewReaderSize(io.NewSectionReader(g.f, from, size-from), 1<<20)
+	off := from
+	hdr := make([]byte, recHeaderSize)
+	var buf []byte
+	for off < size {
+		if size-off < recHeaderSize {
+			return off, true, nil
+		}
+		if _, err := io.ReadFull(r, hdr); err != nil {
+			return off, false, fmt.Errorf("read journal %s at %d: %w", g.path, off, err)
+		}
+		n := int64(leUint32(hdr))
+		if n > maxPayload || off+recHeaderSize+n > size {
+			return off, true, nil
+		}
+		if cap(buf) < recHeaderSize+int(n) {
+			buf = make([]byte, recHeaderSize+int(n))
+		}
+		buf = buf[:recHeaderSize+int(n)]
+		copy(buf, hdr)
+		if _, err := io.ReadFull(r, buf[recHeaderSize:]); err != nil {
+			return off, false, fmt.Errorf("read journal %s at %d: %w", g.path, off, err)
+		}
+		kind, payload, _, ok := checkRecord(buf)
+		if !ok {
+			return off, true, nil
+		}
+		if fn != nil {
+			if err := fn(kind, payload, g.start+uint64(off)); err != nil {
+				return off, false, err
+			}
+		}
+		off += recHeaderSize + n
+	}
+	return off, false, nil
+}
+
+func leUint32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+// recover replays the journal into the index, from the start when rebuild
+// is set and otherwise from applied, and truncates a torn tail.
+func (s *Store) recover(rebuild bool, applied uint64) error {
+	first, from := 0, int64(0)
+	if !rebuild && len(s.segs) > 0 {
+		i, off, ok := s.locate(applied)
+		if !ok {
+			s.log.Warn("journal index is ahead of or apart from the journal, rebuilding it", "dir", s.dir, "applied", applied)
+			rebuild = true
+		} else {
+			first, from = i, off
+		}
+	}
+	if rebuild {
+		if err := s.wipeIndex(); err != nil {
+			return err
+		}
+	}
+	var lastSeq uint64
+	if v, err := s.db.Get(keyLastSeq, nil); err == nil {
+		lastSeq = readUvarint(v)
+	}
+	x := newTxn(s.db, s, lastSeq)
+	pending := 0
+	end := applied
+	if rebuild {
+		end = 0
+		if len(s.segs) > 0 {
+			end = s.segs[0].start
+		}
+	}
+	flush := func() error {
+		x.batch.Put(keyApplied, uvarintValue(end))
+		x.batch.Put(keyLastSeq, uvarintValue(x.lastSeq))
+		x.batch.Put(keyVersion, uvarintValue(indexVersion))
+		if err := s.db.Write(&x.batch, nil); err != nil {
+			return fmt.Errorf("write index: %w", err)
+		}
+		x = newTxn(s.db, s, x.lastSeq)
+		pending = 0
+		return nil
+	}
+	replayed := 0
+	for i := first; i < len(s.segs); i++ {
+		g := s.segs[i]
+		off := int64(0)
+		if i == first {
+			off = from
+		}
+		good, corrupt, err := scanSegment(g, off, func(kind byte, payload []byte, pos uint64) error {
+			ops, err := decodeOps(s.jops[:0], kind, payload, pos)
+			if err != nil {
+				return fmt.Errorf("journal %s at offset %d: %w", g.path, pos-g.start, err)
+			}
+			s.jops = ops
+			for j := range ops {
+				if err := x.apply(&ops[j]); err != nil {
+					return fmt.Errorf("replay journal %s at offset %d: %w", g.path, pos-g.start, err)
+				}
+			}
+			end = pos + recHeaderSize + uint64(len(payload))
+			replayed++
+			pending += len(payload)
+			if pending >= replayBatchSize {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if corrupt {
+			if i != len(s.segs)-1 {
+				return fmt.Errorf("journal %s is corrupt at offset %d and newer segments follow it; this is not a torn write, refusing to drop data (move the segment aside to recover what precedes it)", g.path, good)
+			}
+			dropped := g.size.Load() - good
+			if err := g.f.Truncate(good); err != nil {
+				return fmt.Errorf("truncate journal %s: %w", g.path, err)
+			}
+			if err := g.f.Sync(); err != nil {
+				return fmt.Errorf("sync journal %s: %w", g.path, err)
+			}
+			g.size.Store(good)
+			s.log.Warn("journal tail torn or corrupt, truncated to the last good record",
+				"file", g.path, "offset", good, "dropped_bytes", dropped)
+		}
+		end = max(end, g.end())
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if rebuild || replayed > 0 {
+		s.log.Info("journal replayed into the index", "dir", s.dir, "records", replayed, "rebuilt", rebuild, "position", end)
+	}
+	return nil
+}
+
+// locate finds where replay starts for an index that reflects the journal
+// up to applied, checking that applied falls on a record boundary.
+func (s *Store) locate(applied uint64) (int, int64, bool) {
+	for i, g := range s.segs {
+		if applied < g.start {
+			return 0, 0, false
+		}
+		if applied > g.end() {
+			continue
+		}
+		if applied == g.end() && i+1 < len(s.segs) {
+			if s.segs[i+1].start != applied {
+				return 0, 0, false
+			}
+			continue
+		}
+		target := int64(applied - g.start)
+		// Walk the framing up to applied: a marker that is not a record
+		// boundary means the index cannot be trusted.
+		boundary := target == 0
+		_, _, err := scanSegment(g, 0, func(kind byte, payload []byte, pos uint64) error {
+			next := int64(pos-g.start) + recHeaderSize + int64(len(payload))
+			if next == target {
+				boundary = true
+			}
+			if next >= target {
+				return errStop
+			}
+			return nil
+		})
+		if err != nil && err != errStop {
+			return 0, 0, false
+		}
+		return i, target, boundary
+	}
+	return 0, 0, false
+}
+
+var errStop = errors.New("stop")
+
+// loadStats rebuilds the in-memory counters from the index.
+func (s *Store) loadStats() error {
+	s.conts = map[string]*contStat{}
+	s.segStats = map[uint64]*segStat{}
+	for _, g := range s.segs {
+		s.segStats[g.start] = &segStat{refs: map[uint64]struct{}{}}
+	}
+	if v, err := s.db.Get(keyLastSeq, nil); err == nil {
+		s.lastSeq.Store(readUvarint(v))
+	}
+	it := s.db.NewIterator(util.BytesPrefix([]byte{pfxCont}), nil)
+	for it.Next() {
+		d := decoder{b: it.Key()[1:]}
+		name := d.str()
+		if d.err != nil {
+			it.Release()
+			return fmt.Errorf("bad container key %q", it.Key())
+		}
+		s.conts[name] = &contStat{}
+	}
+	it.Release()
+	it = s.db.NewIterator(util.BytesPrefix([]byte{pfxMsg}), nil)
+	for it.Next() {
+		d := decoder{b: it.Key()[1:]}
+		name := d.str()
+		v, err := decodeMsgVal(it.Value())
+		if d.err != nil || err != nil {
+			it.Release()
+			return fmt.Errorf("bad message entry %q", it.Key())
+		}
+		g := s.findSeg(v.loc)
+		if g == nil || v.loc+uint64(v.size) > g.end() {
+			it.Release()
+			return fmt.Errorf("message %s seq %d points at journal position %d, outside the journal", name, seqOfKey(it.Key()), v.loc)
+		}
+		c := s.conts[name]
+		if c == nil {
+			c = &contStat{}
+			s.conts[name] = c
+		}
+		c.count++
+		c.bytes += int64(v.dataLen)
+		st := s.segStats[g.start]
+		st.live++
+		st.liveBytes += int64(v.size)
+	}
+	it.Release()
+	it = s.db.NewIterator(util.BytesPrefix([]byte{pfxSub}), nil)
+	for it.Next() {
+		v, err := decodeSubVal(it.Value())
+		if err != nil {
+			it.Release()
+			return fmt.Errorf("bad subscription entry %q", it.Key())
+		}
+		g := s.findSeg(v.loc)
+		if g == nil {
+			it.Release()
+			return fmt.Errorf("subscription %s points at journal position %d, outside the journal", v.info.Key, v.loc)
+		}
+		st := s.segStats[g.start]
+		st.live++
+		st.liveBytes += int64(v.size)
+	}
+	it.Release()
+	it = s.db.NewIterator(util.BytesPrefix([]byte{pfxRef}), nil)
+	for it.Next() {
+		k := it.Key()
+		if len(k) != 17 {
+			continue
+		}
+		a, b := beUint64(k[1:]), beUint64(k[9:])
+		if st := s.segStats[a]; st != nil {
+			if _, ok := s.segStats[b]; ok {
+				st.refs[b] = struct{}{}
+			}
+		}
+	}
+	it.Release()
+	return it.Error()
+}
+
+func beUint64(b []byte) uint64 {
+	var v uint64
+	for _, c := range b[:8] {
+		v = v<<8 | uint64(c)
+	}
+	return v
+}
+
+// activate makes the last segment the active one, creating the first
+// segment of a new store.
+func (s *Store) activate() error {
+	if len(s.segs) == 0 {
+		var start uint64
+		if a, err := s.db.Get(keyApplied, nil); err == nil {
+			start = readUvarint(a)
+		}
+		if err := s.createSegment(start, s.lastSeq.Load()); err != nil {
+			return err
+		}
+	}
+	g := s.segs[len(s.segs)-1]
+	if g.size.Load() == 0 {
+		if err := s.writeHeader(g, s.lastSeq.Load()); err != nil {
+			return err
+		}
+	}
+	s.pos.Store(g.end())
+	s.floor = g.start
+	return nil
+}
+
+func (s *Store) createSegment(start, lastSeq uint64) error {
+	path := filepath.Join(s.dir, segName(start))
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("create journal %s: %w", path, err)
+	}
+	g := &segment{start: start, path: path, f: f}
+	if err := s.writeHeader(g, lastSeq); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	if err := syncDir(s.dir); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.segStats[start] = &segStat{refs: map[uint64]struct{}{}}
+	s.mu.Unlock()
+	s.segMu.Lock()
+	s.segs = append(s.segs, g)
+	s.segMu.Unlock()
+	return nil
+}
+
+func (s *Store) writeHeader(g *segment, lastSeq uint64) error {
+	rec := encodeHeaderRecord(lastSeq)
+	if _, err := g.f.WriteAt(rec, 0); err != nil {
+		return fmt.Errorf("write journal %s: %w", g.path, err)
+	}
+	if !s.opts.NoSync {
+		if err := fdatasync(g.f); err != nil {
+			return fmt.Errorf("sync journal %s: %w", g.path, err)
+		}
+	}
+	g.size.Store(int64(len(rec)))
+	return nil
+}
+
+// findSeg returns the segment holding position loc, or nil.
+func (s *Store) findSeg(loc uint64) *segment {
+	i := sort.Search(len(s.segs), func(i int) bool { return s.segs[i].start > loc }) - 1
+	if i < 0 {
+		return nil
+	}
+	g := s.segs[i]
+	if loc >= g.end() && i != len(s.segs)-1 {
+		return nil
+	}
+	return g
+}
+
+// segOf implements segmenter.
+func (s *Store) segOf(loc uint64) uint64 {
+	s.segMu.RLock()
+	defer s.segMu.RUnlock()
+	i := sort.Search(len(s.segs), func(i int) bool { return s.segs[i].start > loc }) - 1
+	if i < 0 {
+		return 0
+	}
+	return s.segs[i].start
+}
+
+// segExists implements segmenter.
+func (s *Store) segExists(start uint64) bool {
+	s.segMu.RLock()
+	defer s.segMu.RUnlock()
+	i := sort.Search(len(s.segs), func(i int) bool { return s.segs[i].start >= start })
+	return i < len(s.segs) && s.segs[i].start == start
+}
+
+// Apply queues ops for the writer; done runs once they are durable.
+// done runs on the writer goroutine, in journal order: it must not block,
+// and must not wait for another Apply.
+func (s *Store) Apply(ops []store.Op, done func(store.Position, error)) {
+	if done == nil {
+		done = func(store.Position, error) {}
+	}
+	rec, err := encodeApply(ops)
+	if err != nil {
+		done(0, err)
+		return
+	}
+	if !s.enqueue(&request{rec: rec, done: done}) {
+		done(0, store.ErrClosed)
+	}
+}
+
+func (s *Store) enqueue(r *request) bool {
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return false
+	}
+	s.reqs <- r
+	return true
+}
+
+func (s *Store) writer() {
+	defer close(s.writerDone)
+	group := make([]*request, 0, 64)
+	last := 0
+	for {
+		r, ok := <-s.reqs
+		if !ok {
+			return
+		}
+		if last > 1 && len(s.reqs) < last-1 {
+			// The callers of the previous group are about to come back; let
+			// them enqueue so they share this sync instead of waiting for
+			// the next one.
+			runtime.Gosched()
+		}
+		group = append(group[:0], r)
+		size := len(r.rec)
+	drain:
+		for len(group) < maxGroupOps && size < maxGroupBytes {
+			select {
+			case r, ok := <-s.reqs:
+				if !ok {
+					break drain
+				}
+				group = append(group, r)
+				size += len(r.rec)
+			default:
+				break drain
+			}
+		}
+		s.commit(group)
+		last = len(group)
+		clear(group)
+	}
+}
+
+// groupWriter appends a group's records to the journal, moving to a new
+// segment when the active one is full.
+type groupWriter struct {
+	s      *Store
+	active *segment
+	buf    []byte
+	rolled bool
+}
+
+func (w *groupWriter) next() uint64 {
+	return w.active.end() + uint64(len(w.buf))
+}
+
+// place appends rec and returns its position.
+func (w *groupWriter) place(rec []byte, lastSeq uint64) (uint64, error) {
+	used := w.active.size.Load() + int64(len(w.buf))
+	// A segment holding only its header is never left for a larger record:
+	// such a record gets a segment of its own, beyond the usual size.
+	if used+int64(len(rec)) > w.s.segSize && used > int64(maxHeaderLen) {
+		if err := w.flush(true); err != nil {
+			return 0, err
+		}
+		if err := w.s.createSegment(w.active.end(), lastSeq); err != nil {
+			return 0, err
+		}
+		w.s.segMu.RLock()
+		w.active = w.s.segs[len(w.s.segs)-1]
+		w.s.segMu.RUnlock()
+		w.rolled = true
+	}
+	p := w.next()
+	w.buf = append(w.buf, rec...)
+	return p, nil
+}
+
+func (w *groupWriter) flush(sync bool) error {
+	g := w.active
+	if len(w.buf) > 0 {
+		if _, err := g.f.WriteAt(w.buf, g.size.Load()); err != nil {
+			return fmt.Errorf("write journal %s: %w", g.path, err)
+		}
+		g.size.Add(int64(len(w.buf)))
+		w.buf = w.buf[:0]
+	}
+	if sync && !w.s.opts.NoSync {
+		if err := fdatasync(g.f); err != nil {
+			return fmt.Errorf("sync journal %s: %w", g.path, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) activeSeg() *segment {
+	s.segMu.RLock()
+	defer s.segMu.RUnlock()
+	return s.segs[len(s.segs)-1]
+}
+
+func (s *Store) commit(group []*request) {
+	s.mu.Lock()
+	failed := s.failed
+	s.mu.Unlock()
+	if failed != nil {
+		for _, r := range group {
+			r.done(0, failed)
+		}
+		return
+	}
+	x := newTxn(s.db, s, s.lastSeq.Load())
+	x.known = s.knownContainer
+	w := &groupWriter{s: s, active: s.activeSeg(), buf: s.wbuf[:0]}
+	s.mu.Lock()
+	s.floor = w.active.start
+	s.mu.Unlock()
+	err := s.place(w, x, group)
+	if err == nil {
+		err = w.flush(true)
+	}
+	s.wbuf = w.buf[:0]
+	if cap(s.wbuf) > 4*maxGroupBytes {
+		s.wbuf = nil
+	}
+	end := w.active.end()
+	if err == nil {
+		x.batch.Put(keyApplied, uvarintValue(end))
+		x.batch.Put(keyLastSeq, uvarintValue(x.lastSeq))
+		if werr := s.db.Write(&x.batch, nil); werr != nil {
+			err = fmt.Errorf("write index: %w", werr)
+		}
+	}
+	if err != nil {
+		s.log.Error("journal write failed; the store refuses further writes", "dir", s.dir, "err", err)
+		s.mu.Lock()
+		s.failed = err
+		s.mu.Unlock()
+		for _, r := range group {
+			r.done(0, err)
+		}
+		return
+	}
+	kick := s.publish(x, w.active.start) || w.rolled
+	s.lastSeq.Store(x.lastSeq)
+	s.pos.Store(end)
+	s.groups.Add(1)
+	s.grouped.Add(uint64(len(group)))
+	for _, r := range group {
+		r.done(store.Position(r.end), nil)
+	}
+	if kick {
+		s.kick()
+	}
+}
+
+// place lays out every request of the group and applies it to the index
+// transaction.
+func (s *Store) place(w *groupWriter, x *txn, group []*request) error {
+	for _, r := range group {
+		if r.moves != nil || r.subMoves != nil {
+			if err := s.placeMoves(w, x, r); err != nil {
+				return err
+			}
+			r.end = w.next()
+			continue
+		}
+		pos, err := w.place(r.rec, x.lastSeq)
+		if err != nil {
+			return err
+		}
+		if err := s.applyRecord(x, r.rec, pos); err != nil {
+			return err
+		}
+		r.end = pos + uint64(len(r.rec))
+	}
+	return nil
+}
+
+func (s *Store) applyRecord(x *txn, rec []byte, pos uint64) error {
+	kind, payload, _, ok := checkRecord(rec)
+	if !ok {
+		return errors.New("internal error: bad record encoding")
+	}
+	ops, err := decodeOps(s.jops[:0], kind, payload, pos)
+	if err != nil {
+		return err
+	}
+	s.jops = ops
+	for i := range ops {
+		if err := x.apply(&ops[i]); err != nil {
+			return err
+		}
+	}
+	clear(ops)
+	return nil
+}
+
+// placeMoves rewrites the still-live records named by a compaction request.
+func (s *Store) placeMoves(w *groupWriter, x *txn, r *request) error {
+	for _, c := range r.moves {
+		raw, ok, err := x.get(msgKey(c.container, c.seq))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		v, err := decodeMsgVal(raw)
+		if err != nil {
+			return err
+		}
+		if v.loc != c.loc {
+			continue
+		}
+		b, start := beginRecord(make([]byte, 0, recHeaderSize+len(c.payload)+64), kindMove)
+		b = appendMoveHead(b, v.owners)
+		b = append(b, c.payload...)
+		rec := finishRecord(b, start)
+		pos, err := w.place(rec, x.lastSeq)
+		if err != nil {
+			return err
+		}
+		if err := s.applyRecord(x, rec, pos); err != nil {
+			return err
+		}
+	}
+	for _, c := range r.subMoves {
+		raw, ok, err := x.get(subKey(c.key))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		v, err := decodeSubVal(raw)
+		if err != nil {
+			return err
+		}
+		if v.loc != c.loc {
+			continue
+		}
+		b, start := beginRecord(nil, kindSub)
+		rec := finishRecord(appendSub(b, &v.info), start)
+		pos, err := w.place(rec, x.lastSeq)
+		if err != nil {
+			return err
+		}
+		if err := s.applyRecord(x, rec, pos); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// publish folds a committed transaction into the in-memory counters and
+// reports whether a segment other than the active one changed.
+func (s *Store) publish(x *txn, active uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.floor = active
+	for name, d := range x.conts {
+		c := s.conts[name]
+		if c == nil {
+			c = &contStat{}
+			s.conts[name] = c
+		}
+		c.count += d.count
+		c.bytes += d.bytes
+	}
+	changed := false
+	for start, d := range x.live {
+		st := s.segStats[start]
+		if st == nil {
+			continue
+		}
+		st.live += d.live
+		st.liveBytes += d.bytes
+		if start != active {
+			changed = true
+		}
+	}
+	for k := range x.refs {
+		if st := s.segStats[k[0]]; st != nil {
+			st.refs[k[1]] = struct{}{}
+		}
+	}
+	return changed
+}
+
+func (s *Store) knownContainer(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conts[name] != nil
+}
+
+func (s *Store) kick() {
+	select {
+	case s.gcKick <- struct{}{}:
+	default:
+	}
+}
+
+// Load reads pending records in seq order, a chunk per index snapshot.
+func (s *Store) Load(ctx context.Context, container, sub string, after uint64, limit int, fn func(store.Record) bool) error {
+	s.closeMu.RLock()
+	closed := s.closed
+	s.closeMu.RUnlock()
+	if closed {
+		return store.ErrClosed
+	}
+	n := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		want := loadChunk
+		if limit > 0 && limit-n < want {
+			want = limit - n
+		}
+		recs, more, err := s.loadChunk(container, sub, after, want)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if !fn(r) {
+				return nil
+			}
+			n++
+			after = r.Seq
+		}
+		if !more || (limit > 0 && n >= limit) {
+			return nil
+		}
+	}
+}
+
+// loadChunk reads up to want records, or fewer once loadChunkBytes were
+// read, under one index snapshot; more reports that it stopped early.
+func (s *Store) loadChunk(container, sub string, after uint64, want int) (recs []store.Record, more bool, err error) {
+	if after == ^uint64(0) {
+		return nil, false, nil
+	}
+	s.segMu.RLock()
+	defer s.segMu.RUnlock()
+	snap, err := s.db.GetSnapshot()
+	if err != nil {
+		return nil, false, err
+	}
+	defer snap.Release()
+	var prefix []byte
+	if sub == "" {
+		prefix = msgPrefix(container)
+	} else {
+		prefix = pendingPrefix(sub, container)
+	}
+	rng := util.BytesPrefix(prefix)
+	rng.Start = binaryAppendSeq(prefix, after+1)
+	it := snap.NewIterator(rng, nil)
+	defer it.Release()
+	read := 0
+	for it.Next() {
+		if len(recs) >= want || read >= loadChunkBytes {
+			return recs, true, nil
+		}
+		raw := it.Value()
+		if sub != "" {
+			raw, err = snap.Get(msgKey(container, seqOfKey(it.Key())), nil)
+			if err == leveldb.ErrNotFound {
+				continue
+			}
+			if err != nil {
+				return nil, false, err
+			}
+		}
+		v, err := decodeMsgVal(raw)
+		if err != nil {
+			return nil, false, fmt.Errorf("index entry %q: %w", it.Key(), err)
+		}
+		r, err := s.readRecord(v.loc, v.size)
+		if err != nil {
+			return nil, false, err
+		}
+		recs = append(recs, r)
+		read += int(v.size)
+	}
+	return recs, false, it.Error()
+}
+
+func binaryAppendSeq(prefix []byte, seq uint64) []byte {
+	k := make([]byte, len(prefix), len(prefix)+8)
+	copy(k, prefix)
+	return append(k, byte(seq>>56), byte(seq>>48), byte(seq>>40), byte(seq>>32), byte(seq>>24), byte(seq>>16), byte(seq>>8), byte(seq))
+}
+
+// readRecord reads the ADD payload at loc; the caller holds segMu.
+func (s *Store) readRecord(loc uint64, size uint32) (store.Record, error) {
+	g := s.findSeg(loc)
+	if g == nil {
+		return store.Record{}, fmt.Errorf("journal position %d is in no segment", loc)
+	}
+	buf := make([]byte, size)
+	if _, err := g.f.ReadAt(buf, int64(loc-g.start)); err != nil {
+		return store.Record{}, fmt.Errorf("read journal %s at %d: %w", g.path, loc-g.start, err)
+	}
+	r, err := decodeAdd(buf)
+	if err != nil {
+		return store.Record{}, fmt.Errorf("journal %s at %d: %w", g.path, loc-g.start, err)
+	}
+	return r, nil
+}
+
+// Containers lists every container the store has held, with its counts.
+func (s *Store) Containers(ctx context.Context) ([]store.ContainerStats, error) {
+	s.mu.Lock()
+	out := make([]store.ContainerStats, 0, len(s.conts))
+	for name, c := range s.conts {
+		out = append(out, store.ContainerStats{Container: name, Count: c.count, Bytes: c.bytes})
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Container < out[j].Container })
+	return out, nil
+}
+
+// Subscriptions lists the durable subscriptions by key.
+func (s *Store) Subscriptions(ctx context.Context) ([]store.SubInfo, error) {
+	it := s.db.NewIterator(util.BytesPrefix([]byte{pfxSub}), nil)
+	defer it.Release()
+	var out []store.SubInfo
+	for it.Next() {
+		v, err := decodeSubVal(it.Value())
+		if err != nil {
+			return nil, fmt.Errorf("index entry %q: %w", it.Key(), err)
+		}
+		out = append(out, v.info)
+	}
+	if err := it.Error(); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// LastSeq is the highest seq ever added.
+func (s *Store) LastSeq() uint64 { return s.lastSeq.Load() }
+
+// Position is the journal byte offset after the last completed Apply.
+func (s *Store) Position() store.Position { return store.Position(s.pos.Load()) }
+
+// Close waits for queued Apply calls to complete, then closes the files.
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.reqs)
+	s.closeMu.Unlock()
+	<-s.writerDone
+	close(s.quit)
+	s.bg.Wait()
+	var errs []error
+	if s.opts.NoSync {
+		errs = append(errs, fdatasync(s.activeSeg().f))
+	}
+	errs = append(errs, s.db.Put(keySynced, nil, &opt.WriteOptions{Sync: true}))
+	errs = append(errs, s.db.Close())
+	s.closeFiles()
+	errs = append(errs, unlockDir(s.lock))
+	return errors.Join(errs...)
+}
+
+func (s *Store) closeFiles() {
+	s.segMu.Lock()
+	defer s.segMu.Unlock()
+	for _, g := range s.segs {
+		g.f.Close()
+	}
+}
+
+// groupStats reports committed groups and the requests they held.
+func (s *Store) groupStats() (groups, requests uint64) {
+	return s.groups.Load(), s.grouped.Load()
+}
