@@ -148,7 +148,7 @@ func crashRound(t *testing.T, cfg, dir string, round int) int {
 				case <-stop:
 					return
 				}
-				if c.write("SEND\ndestination:" + queue + "\npersistent:true\nreceipt:" + id + "\ncontent-length:" + strconv.Itoa(len(id)) + "\n\n" + id + "\x00") != nil {
+				if c.write("SEND\ndestination:"+queue+"\npersistent:true\nreceipt:"+id+"\ncontent-length:"+strconv.Itoa(len(id))+"\n\n"+id+"\x00") != nil {
 					return
 				}
 			}
