@@ -21,8 +21,11 @@ run: build
 test: deps build
 	$(MAKE) test-go
 
+# .test-env (written by scripts/test-deps.sh) points the SQL tests at the
+# local PostgreSQL and MariaDB servers it started.
 test-go: vet
-	$(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
+	set -a; [ -f .test-env ] && . ./.test-env; set +a; \
+	$(GO) test -race -count=1 -timeout 15m $(RACE_PKGS) && \
 	$(GO) test -count=1 -timeout 15m ./...
 
 deps:
