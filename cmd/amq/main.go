@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"amq/broker"
+	"amq/internal/loadtool"
 )
 
 const usage = `Usage: amq <command> [options]
@@ -68,9 +69,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "amq %s (ActiveMQ %s compatible)\n", version, broker.Version)
 	case "producer":
-		err = errors.New("load tools are not built into this binary yet")
+		err = loadtool.RunProducer(ctx, rest, stdout, stderr)
 	case "consumer":
-		err = errors.New("load tools are not built into this binary yet")
+		err = loadtool.RunConsumer(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
