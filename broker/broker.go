@@ -43,6 +43,9 @@ type Config struct {
 	Compile func(selector string) (Filter, error)
 	// Authorizer, when set, is asked before every operation on a destination.
 	Authorizer Authorizer
+	// TempStore, when set, receives non-persistent messages that do not fit
+	// a queue's memory window (tmp_storage); its content is discarded at start.
+	TempStore store.Store
 	// Usage holds the <systemUsage> limits.
 	Usage Usage
 	// SchedulerSupport delays messages carrying AMQ_SCHEDULED_* properties;
@@ -75,6 +78,7 @@ type Broker struct {
 	cfg       Config
 	log       *slog.Logger
 	store     store.Store
+	tmp       store.Store // nil: non-persistent messages stay in memory
 	ownsStore bool
 
 	idPrefix string // ID:<host>-<port>-<startMs>-1
@@ -119,6 +123,7 @@ func New(cfg Config) (*Broker, error) {
 		cfg:       cfg,
 		log:       cfg.Logger,
 		store:     cfg.Store,
+		tmp:       cfg.TempStore,
 		queues:    map[string]*msgQueue{},
 		topics:    map[string]*topic{},
 		durables:  map[string]*durableSub{},
@@ -323,9 +328,21 @@ type target struct {
 type plan struct {
 	ops     []store.Op
 	targets []target
+	tmpOps  []store.Op // spills to the temp store
+	tmp     store.Store
 }
 
 func (p *plan) commit() {
+	if len(p.tmpOps) > 0 {
+		// Spilled non-persistent messages must be readable before they are
+		// counted as waiting in the temp store.
+		if _, err := store.ApplySync(p.tmp, p.tmpOps); err != nil {
+			for _, t := range p.targets {
+				t.e.tmp = false // keep them in memory instead
+			}
+		}
+		p.tmpOps = nil
+	}
 	for _, t := range p.targets {
 		t.q.enqueue(t.e)
 	}
@@ -403,6 +420,13 @@ func (b *Broker) addToQueue(q *msgQueue, m *Message, p *plan) {
 		b.storeUsed.Add(e.size())
 		p.ops = append(p.ops, store.Op{Kind: store.OpAdd, Record: store.Record{
 			Container: q.container, Seq: e.seq, Priority: m.Priority, Expiration: m.Expiration, Data: MarshalMessage(nil, m)}})
+	} else if b.tmp != nil && !m.Dest.IsTemp() && q.overWindow() {
+		// A non-persistent message past the memory window spills to the
+		// temp store and is paged back like a persistent one.
+		e.tmp = true
+		p.tmp = b.tmp
+		p.tmpOps = append(p.tmpOps, store.Op{Kind: store.OpAdd, Record: store.Record{
+			Container: q.container, Seq: e.seq, Priority: m.Priority, Expiration: m.Expiration, Data: MarshalMessage(nil, m)}})
 	}
 	p.targets = append(p.targets, target{q, e})
 }
@@ -419,6 +443,8 @@ func (b *Broker) deadLetter(q *msgQueue, e *entry, cause string, expired bool) {
 	var ops []store.Op
 	if e.stored {
 		ops = append(ops, q.ackOp(e))
+	} else if e.tmp {
+		b.tmp.Apply([]store.Op{q.ackOp(e)}, b.logStoreErr)
 	}
 	keep := !dls.Discard && (m.Persistent || dls.ProcessNonPersistent) && (!expired || dls.ProcessExpired)
 	origDest := m.Dest

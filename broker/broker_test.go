@@ -497,3 +497,34 @@ func TestSendFailIfNoSpace(t *testing.T) {
 		t.Fatalf("want a ResourceAllocationException naming the limit, got %v", err)
 	}
 }
+
+// Non-persistent messages past the window spill to the temp store and come
+// back in order; memory stays bounded.
+func TestNonPersistentSpill(t *testing.T) {
+	pol := func(d Destination) Policy { p := DefaultPolicy(); p.PageWindow = 32 << 10; return p }
+	b, _ := New(Config{PolicyFor: pol, TempStore: memory.New()})
+	b.Start(context.Background())
+	defer b.Close()
+	c, _ := b.NewClient("")
+	q := QueueDest("spill")
+	const n = 2000
+	for i := 0; i < n; i++ {
+		// Interleave persistent ones: both stores merge back in order.
+		m := &Message{Dest: q, Body: []byte(fmt.Sprintf("%06d%s", i, make([]byte, 1000))), Persistent: i%5 == 0, Priority: 4}
+		if err := c.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if used := b.memUsed.Load(); used > 128<<10 {
+		t.Fatalf("memory holds %d bytes for a 32 KB window", used)
+	}
+	s, _ := c.Subscribe(SubscribeOptions{Dest: q, Prefetch: 20}, false)
+	for i := 0; i < n; i++ {
+		d := recv(t, s)
+		if got := string(d.Msg.Body[:6]); got != fmt.Sprintf("%06d", i) {
+			t.Fatalf("message %d: got %s", i, got)
+		}
+		s.Ack(d)
+	}
+	noMsg(t, s)
+}

@@ -671,6 +671,8 @@ func (tx *Tx) Commit(done func(error)) error {
 	for _, a := range acks {
 		if a.e.stored {
 			p.ops = append(p.ops, a.q.ackOp(a.e))
+		} else if a.e.tmp {
+			b.tmp.Apply([]store.Op{a.q.ackOp(a.e)}, b.logStoreErr)
 		}
 	}
 	finish := func(err error) {

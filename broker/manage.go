@@ -42,6 +42,9 @@ func (b *Broker) RemoveMessage(d Destination, msgID string) error {
 		_, err := store.ApplySync(b.store, []store.Op{q.ackOp(e)})
 		return err
 	}
+	if e.tmp {
+		b.tmp.Apply([]store.Op{q.ackOp(e)}, b.logStoreErr)
+	}
 	return nil
 }
 
@@ -135,6 +138,8 @@ func (b *Broker) transfer(from Destination, msgID string, dest func(*Message) (D
 	}
 	if e != nil && e.stored {
 		p.ops = append(p.ops, q.ackOp(e))
+	} else if e != nil && e.tmp {
+		b.tmp.Apply([]store.Op{q.ackOp(e)}, b.logStoreErr)
 	}
 	if len(p.ops) > 0 {
 		if _, err := store.ApplySync(b.store, p.ops); err != nil {

@@ -17,6 +17,7 @@ type entry struct {
 	seq    uint64
 	sz     int32  // cached msg.Size()
 	stored bool   // a store record (container, sub) exists and must be acked
+	tmp    bool   // a non-persistent message spilled to the temp store
 	cont   string // store container when it differs from the queue's (wildcard durables)
 	// deliveries counts dispatches the consumer actually received.
 	deliveries  int32
@@ -163,6 +164,7 @@ func (q *msgQueue) listFor(e *entry) *pendingList {
 type deferred struct {
 	dead    []deadLetter
 	storeOp []store.Op
+	tmpOp   []store.Op // acks of spilled non-persistent messages
 }
 
 type deadLetter struct {
@@ -187,6 +189,9 @@ func (q *msgQueue) runDeferred(d *deferred) {
 	if len(d.storeOp) > 0 {
 		q.b.store.Apply(d.storeOp, q.b.logStoreErr)
 	}
+	if len(d.tmpOp) > 0 {
+		q.b.tmp.Apply(d.tmpOp, q.b.logStoreErr)
+	}
 }
 
 // enqueue adds entries that are already durable (if persistent) and dispatches.
@@ -199,7 +204,7 @@ func (q *msgQueue) enqueue(es ...*entry) {
 	var d deferred
 	for _, e := range es {
 		q.enqueued++
-		if e.stored && q.subKeyOrQueue() && e.seq > q.loadCursor {
+		if (e.stored || e.tmp) && q.subKeyOrQueue() && e.seq > q.loadCursor {
 			if q.loading {
 				q.arrived = append(q.arrived, e)
 				continue
@@ -218,6 +223,13 @@ func (q *msgQueue) enqueue(es ...*entry) {
 	}
 	q.dispatchLocked(&d)
 	q.unlock(&d)
+}
+
+// overWindow reports whether new messages would be paged out.
+func (q *msgQueue) overWindow() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.storeOnly > 0 || q.loading || q.memory >= q.window
 }
 
 // subKeyOrQueue reports whether the queue pages (queues and durable
@@ -251,6 +263,82 @@ func (q *msgQueue) maybePageInLocked() {
 	go q.pageIn()
 }
 
+// readBack reads the next messages after the cursor from the store and, for
+// spilled non-persistent messages, the temp store, merged in seq order and
+// up to about half the free window. exhausted reports that both stores had
+// nothing more.
+func (q *msgQueue) readBack(after uint64, budget int64) (es []*entry, exhausted bool, err error) {
+	const batch = 2000
+	read := func(st store.Store, tmp bool) ([]*entry, bool, error) {
+		if st == nil {
+			return nil, false, nil
+		}
+		var out []*entry
+		var bytes int64
+		var derr error
+		truncated := false
+		err := st.Load(context.Background(), q.container, q.subKey, after, batch, func(r store.Record) bool {
+			m, err := UnmarshalMessage(r.Data)
+			if err != nil {
+				derr = fmt.Errorf("page in %s seq %d: %w", q.container, r.Seq, err)
+				return false
+			}
+			e := &entry{msg: m, seq: r.Seq, stored: !tmp, tmp: tmp}
+			if q.subKey != "" {
+				e.cont = r.Container
+			}
+			out = append(out, e)
+			bytes += e.size()
+			if bytes >= budget/2 {
+				truncated = true
+				return false
+			}
+			return true
+		})
+		if err == nil {
+			err = derr
+		}
+		return out, truncated || len(out) == batch, err
+	}
+	a, truncA, err := read(q.b.store, false)
+	if err != nil {
+		return nil, false, err
+	}
+	t, truncT, err := read(q.b.tmp, true)
+	if err != nil {
+		return nil, false, err
+	}
+	// Merge by seq; a truncated list bounds what may be taken from the other,
+	// so nothing between the two is skipped.
+	bound := ^uint64(0)
+	if truncA && len(a) > 0 {
+		bound = a[len(a)-1].seq
+	}
+	if truncT && len(t) > 0 && t[len(t)-1].seq < bound {
+		bound = t[len(t)-1].seq
+	}
+	var bytes int64
+	cut := false
+	for len(a) > 0 || len(t) > 0 {
+		var e *entry
+		if len(t) == 0 || (len(a) > 0 && a[0].seq < t[0].seq) {
+			e, a = a[0], a[1:]
+		} else {
+			e, t = t[0], t[1:]
+		}
+		if e.seq > bound {
+			break
+		}
+		es = append(es, e)
+		bytes += e.size()
+		if bytes >= budget/2 {
+			cut = true
+			break
+		}
+	}
+	return es, !truncA && !truncT && !cut, nil
+}
+
 // pageIn reads the next stored messages into memory, in seq order.
 func (q *msgQueue) pageIn() {
 	defer q.b.wg.Done()
@@ -259,35 +347,7 @@ func (q *msgQueue) pageIn() {
 		after := q.loadCursor
 		budget := q.window - q.memory
 		q.mu.Unlock()
-		const batch = 2000
-		var es []*entry
-		var bytes int64
-		var derr error
-		exhausted := true
-		err := q.b.store.Load(context.Background(), q.container, q.subKey, after, batch, func(r store.Record) bool {
-			m, err := UnmarshalMessage(r.Data)
-			if err != nil {
-				derr = fmt.Errorf("page in %s seq %d: %w", q.container, r.Seq, err)
-				return false
-			}
-			e := &entry{msg: m, seq: r.Seq, stored: true}
-			if q.subKey != "" {
-				e.cont = r.Container
-			}
-			es = append(es, e)
-			bytes += e.size()
-			if bytes >= budget/2 {
-				exhausted = false
-				return false
-			}
-			return true
-		})
-		if err == nil {
-			err = derr
-		}
-		if len(es) == batch {
-			exhausted = false
-		}
+		es, exhausted, err := q.readBack(after, budget)
 		q.mu.Lock()
 		if err != nil {
 			q.b.log.Error("paging messages in from the store failed", "destination", q.dest.String(), "err", err)
@@ -564,6 +624,8 @@ func (q *msgQueue) finish(e *entry, d *deferred) {
 	q.b.release(e)
 	if e.stored {
 		d.storeOp = append(d.storeOp, q.ackOp(e))
+	} else if e.tmp {
+		d.tmpOp = append(d.tmpOp, q.ackOp(e))
 	}
 }
 

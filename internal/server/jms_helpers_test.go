@@ -155,8 +155,8 @@ func (s *jmsServer) hasQueue(name string) bool {
 	return false
 }
 
-// eventually polls cond until it holds or jmsWait passes.
-func eventually(t testing.TB, what string, cond func() bool) {
+// jmsEventually polls cond until it holds or jmsWait passes.
+func jmsEventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(jmsWait)
 	for !cond() {
@@ -167,10 +167,10 @@ func eventually(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// stompClient is a raw STOMP 1.2 client. A goroutine reads frames into a
+// jmsClient is a raw STOMP 1.2 client. A goroutine reads frames into a
 // buffer; the test takes frames from it by predicate, with deadlines, so
 // frames for other subscriptions wait their turn in order.
-type stompClient struct {
+type jmsClient struct {
 	t    testing.TB
 	name string
 	nc   net.Conn
@@ -186,31 +186,31 @@ type stompClient struct {
 
 // dial connects with STOMP 1.2; hdrs are extra CONNECT headers as key,
 // value pairs (client-id, ...).
-func (s *jmsServer) dial(t testing.TB, name string, hdrs ...string) *stompClient {
+func (s *jmsServer) dial(t testing.TB, name string, hdrs ...string) *jmsClient {
 	t.Helper()
-	c := dialRawStomp(t, s.addr, name)
+	c := jmsDialRaw(t, s.addr, name)
 	c.write("CONNECT", "", append([]string{"accept-version", "1.2", "host", "localhost", "heart-beat", "0,0"}, hdrs...)...)
 	f := c.await(jmsWait, "CONNECTED", func(f *frame.Frame) bool { return true })
 	if f.Command != frame.CONNECTED {
-		t.Fatalf("%s: CONNECT answered with %s", name, describe(f))
+		t.Fatalf("%s: CONNECT answered with %s", name, jmsDescribe(f))
 	}
 	return c
 }
 
-// dialRawStomp opens the TCP connection and starts the reader.
-func dialRawStomp(t testing.TB, addr, name string) *stompClient {
+// jmsDialRaw opens the TCP connection and starts the reader.
+func jmsDialRaw(t testing.TB, addr, name string) *jmsClient {
 	t.Helper()
 	nc, err := net.DialTimeout("tcp", addr, jmsWait)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &stompClient{t: t, name: name, nc: nc, notify: make(chan struct{})}
+	c := &jmsClient{t: t, name: name, nc: nc, notify: make(chan struct{})}
 	t.Cleanup(func() { nc.Close() })
 	go c.readLoop()
 	return c
 }
 
-func (c *stompClient) readLoop() {
+func (c *jmsClient) readLoop() {
 	rd := frame.NewReader(c.nc, frame.Limits{})
 	for {
 		f, err := rd.ReadFrame()
@@ -238,8 +238,8 @@ func (c *stompClient) readLoop() {
 	}
 }
 
-// frameBytes encodes a client frame; hdrs are key, value pairs.
-func frameBytes(cmd, body string, hdrs ...string) []byte {
+// jmsFrameBytes encodes a client frame; hdrs are key, value pairs.
+func jmsFrameBytes(cmd, body string, hdrs ...string) []byte {
 	if len(hdrs)%2 != 0 {
 		panic("odd header list")
 	}
@@ -251,8 +251,8 @@ func frameBytes(cmd, body string, hdrs ...string) []byte {
 }
 
 // tryWrite sends a frame; safe from any goroutine.
-func (c *stompClient) tryWrite(cmd, body string, hdrs ...string) error {
-	b := frameBytes(cmd, body, hdrs...)
+func (c *jmsClient) tryWrite(cmd, body string, hdrs ...string) error {
+	b := jmsFrameBytes(cmd, body, hdrs...)
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.nc.SetWriteDeadline(time.Now().Add(jmsWait))
@@ -261,7 +261,7 @@ func (c *stompClient) tryWrite(cmd, body string, hdrs ...string) error {
 }
 
 // write sends a frame without waiting for anything.
-func (c *stompClient) write(cmd, body string, hdrs ...string) {
+func (c *jmsClient) write(cmd, body string, hdrs ...string) {
 	c.t.Helper()
 	if err := c.tryWrite(cmd, body, hdrs...); err != nil {
 		c.t.Fatalf("%s: write %s: %v", c.name, cmd, err)
@@ -269,55 +269,55 @@ func (c *stompClient) write(cmd, body string, hdrs ...string) {
 }
 
 // receiptID returns a fresh receipt id.
-func (c *stompClient) receiptID() string {
+func (c *jmsClient) receiptID() string {
 	return fmt.Sprintf("%s-r%d", c.name, c.seq.Add(1))
 }
 
 // request sends a frame with a receipt and waits for the RECEIPT; an ERROR
 // answering it fails the test.
-func (c *stompClient) request(cmd, body string, hdrs ...string) {
+func (c *jmsClient) request(cmd, body string, hdrs ...string) {
 	c.t.Helper()
 	if f := c.call(cmd, body, hdrs...); f.Command != frame.RECEIPT {
-		c.t.Fatalf("%s: %s %v answered with %s", c.name, cmd, hdrs, describe(f))
+		c.t.Fatalf("%s: %s %v answered with %s", c.name, cmd, hdrs, jmsDescribe(f))
 	}
 }
 
 // requestError sends a frame with a receipt and expects an ERROR answering it.
-func (c *stompClient) requestError(cmd, body string, hdrs ...string) *frame.Frame {
+func (c *jmsClient) requestError(cmd, body string, hdrs ...string) *frame.Frame {
 	c.t.Helper()
 	f := c.call(cmd, body, hdrs...)
 	if f.Command != frame.ERROR {
-		c.t.Fatalf("%s: %s %v: want ERROR, got %s", c.name, cmd, hdrs, describe(f))
+		c.t.Fatalf("%s: %s %v: want ERROR, got %s", c.name, cmd, hdrs, jmsDescribe(f))
 	}
 	return f
 }
 
 // call sends a frame with a receipt and returns the RECEIPT or ERROR for it.
-func (c *stompClient) call(cmd, body string, hdrs ...string) *frame.Frame {
+func (c *jmsClient) call(cmd, body string, hdrs ...string) *frame.Frame {
 	c.t.Helper()
 	id := c.receiptID()
 	c.write(cmd, body, append(append([]string(nil), hdrs...), "receipt", id)...)
 	return c.await(jmsWait, "answer to "+cmd+" receipt "+id, func(f *frame.Frame) bool {
-		return (f.Command == frame.RECEIPT && hv(f, "receipt-id") == id) ||
-			(f.Command == frame.ERROR && hv(f, "receipt-id") == id)
+		return (f.Command == frame.RECEIPT && jmsHdr(f, "receipt-id") == id) ||
+			(f.Command == frame.ERROR && jmsHdr(f, "receipt-id") == id)
 	})
 }
 
 // send publishes without a receipt.
-func (c *stompClient) send(dest, body string, hdrs ...string) {
+func (c *jmsClient) send(dest, body string, hdrs ...string) {
 	c.t.Helper()
 	c.write("SEND", body, append([]string{"destination", dest}, hdrs...)...)
 }
 
 // sendR publishes and waits for the receipt.
-func (c *stompClient) sendR(dest, body string, hdrs ...string) {
+func (c *jmsClient) sendR(dest, body string, hdrs ...string) {
 	c.t.Helper()
 	c.request("SEND", body, append([]string{"destination", dest}, hdrs...)...)
 }
 
 // sendAll publishes n messages, each with a receipt, pipelined, and waits
 // for every receipt. gen returns the body and extra headers of message i.
-func (c *stompClient) sendAll(dest string, n int, gen func(i int) (string, []string)) {
+func (c *jmsClient) sendAll(dest string, n int, gen func(i int) (string, []string)) {
 	c.t.Helper()
 	ids := make([]string, n)
 	for i := 0; i < n; i++ {
@@ -328,22 +328,22 @@ func (c *stompClient) sendAll(dest string, n int, gen func(i int) (string, []str
 	for _, id := range ids {
 		id := id
 		f := c.await(jmsWait, "receipt "+id, func(f *frame.Frame) bool {
-			return (f.Command == frame.RECEIPT || f.Command == frame.ERROR) && hv(f, "receipt-id") == id
+			return (f.Command == frame.RECEIPT || f.Command == frame.ERROR) && jmsHdr(f, "receipt-id") == id
 		})
 		if f.Command != frame.RECEIPT {
-			c.t.Fatalf("%s: send to %s: %s", c.name, dest, describe(f))
+			c.t.Fatalf("%s: send to %s: %s", c.name, dest, jmsDescribe(f))
 		}
 	}
 }
 
 // subscribe subscribes and waits until the subscription is live.
-func (c *stompClient) subscribe(id, dest string, hdrs ...string) {
+func (c *jmsClient) subscribe(id, dest string, hdrs ...string) {
 	c.t.Helper()
 	c.request("SUBSCRIBE", "", append([]string{"id", id, "destination", dest}, hdrs...)...)
 }
 
 // take removes and returns the first buffered frame matching pred, or nil.
-func (c *stompClient) take(pred func(*frame.Frame) bool) (*frame.Frame, error, chan struct{}) {
+func (c *jmsClient) take(pred func(*frame.Frame) bool) (*frame.Frame, error, chan struct{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, f := range c.frames {
@@ -357,7 +357,7 @@ func (c *stompClient) take(pred func(*frame.Frame) bool) (*frame.Frame, error, c
 
 // tryAwait waits up to d for a frame matching pred and removes it from the
 // buffer; nil on timeout or when the connection ended.
-func (c *stompClient) tryAwait(d time.Duration, pred func(*frame.Frame) bool) *frame.Frame {
+func (c *jmsClient) tryAwait(d time.Duration, pred func(*frame.Frame) bool) *frame.Frame {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	for {
@@ -377,7 +377,7 @@ func (c *stompClient) tryAwait(d time.Duration, pred func(*frame.Frame) bool) *f
 }
 
 // await is tryAwait that fails the test on timeout.
-func (c *stompClient) await(d time.Duration, what string, pred func(*frame.Frame) bool) *frame.Frame {
+func (c *jmsClient) await(d time.Duration, what string, pred func(*frame.Frame) bool) *frame.Frame {
 	c.t.Helper()
 	f := c.tryAwait(d, pred)
 	if f == nil {
@@ -386,26 +386,26 @@ func (c *stompClient) await(d time.Duration, what string, pred func(*frame.Frame
 	return f
 }
 
-func isMsgFor(sub string) func(*frame.Frame) bool {
-	return func(f *frame.Frame) bool { return f.Command == frame.MESSAGE && hv(f, "subscription") == sub }
+func jmsIsMsgFor(sub string) func(*frame.Frame) bool {
+	return func(f *frame.Frame) bool { return f.Command == frame.MESSAGE && jmsHdr(f, "subscription") == sub }
 }
 
-func isError(f *frame.Frame) bool { return f.Command == frame.ERROR }
+func jmsIsError(f *frame.Frame) bool { return f.Command == frame.ERROR }
 
 // msg returns the next MESSAGE of subscription sub.
-func (c *stompClient) msg(sub string) *frame.Frame {
+func (c *jmsClient) msg(sub string) *frame.Frame {
 	c.t.Helper()
-	return c.await(jmsWait, "MESSAGE for subscription "+sub, isMsgFor(sub))
+	return c.await(jmsWait, "MESSAGE for subscription "+sub, jmsIsMsgFor(sub))
 }
 
 // msgBody returns the body of the next MESSAGE of subscription sub.
-func (c *stompClient) msgBody(sub string) string {
+func (c *jmsClient) msgBody(sub string) string {
 	c.t.Helper()
 	return string(c.msg(sub).Body)
 }
 
 // bodies reads n MESSAGEs of subscription sub and returns their bodies.
-func (c *stompClient) bodies(sub string, n int) []string {
+func (c *jmsClient) bodies(sub string, n int) []string {
 	c.t.Helper()
 	out := make([]string, 0, n)
 	for i := 0; i < n; i++ {
@@ -415,36 +415,49 @@ func (c *stompClient) bodies(sub string, n int) []string {
 }
 
 // noMsg asserts that subscription sub receives nothing for d.
-func (c *stompClient) noMsg(sub string, d time.Duration) {
+func (c *jmsClient) noMsg(sub string, d time.Duration) {
 	c.t.Helper()
-	if f := c.tryAwait(d, isMsgFor(sub)); f != nil {
-		c.t.Fatalf("%s: unexpected MESSAGE for subscription %s: %s", c.name, sub, describe(f))
+	if f := c.tryAwait(d, jmsIsMsgFor(sub)); f != nil {
+		c.t.Fatalf("%s: unexpected MESSAGE for subscription %s: %s", c.name, sub, jmsDescribe(f))
 	}
 }
 
 // noError asserts that no unsolicited ERROR is buffered.
-func (c *stompClient) noError() {
+func (c *jmsClient) noError() {
 	c.t.Helper()
-	if f, _, _ := c.take(isError); f != nil {
-		c.t.Fatalf("%s: unexpected %s", c.name, describe(f))
+	if f, _, _ := c.take(jmsIsError); f != nil {
+		c.t.Fatalf("%s: unexpected %s", c.name, jmsDescribe(f))
 	}
 }
 
 // ack acknowledges a MESSAGE (STOMP 1.2: id = its ack header).
-func (c *stompClient) ack(m *frame.Frame) {
+func (c *jmsClient) ack(m *frame.Frame) {
 	c.t.Helper()
-	c.request("ACK", "", "id", hv(m, "ack"))
+	c.request("ACK", "", "id", jmsHdr(m, "ack"))
 }
 
 // nack rejects a MESSAGE.
-func (c *stompClient) nack(m *frame.Frame) {
+func (c *jmsClient) nack(m *frame.Frame) {
 	c.t.Helper()
-	c.request("NACK", "", "id", hv(m, "ack"))
+	c.request("NACK", "", "id", jmsHdr(m, "ack"))
 }
 
-// disconnect sends DISCONNECT with a receipt and waits for the close.
-func (c *stompClient) disconnect() {
+// sync makes one round trip (BEGIN, then ABORT with a receipt). The
+// connection's writer answers in order, so once the RECEIPT is here the
+// broker has settled every MESSAGE this client received before: auto-acked
+// ones are acked, the others count as delivered.
+func (c *jmsClient) sync() {
 	c.t.Helper()
+	tx := c.receiptID() + "-sync"
+	c.write("BEGIN", "", "transaction", tx)
+	c.request("ABORT", "", "transaction", tx)
+}
+
+// disconnect settles what was received (sync), sends DISCONNECT with a
+// receipt and waits for the close.
+func (c *jmsClient) disconnect() {
+	c.t.Helper()
+	c.sync()
 	c.request("DISCONNECT", "")
 	if !c.awaitClosed(jmsWait) {
 		c.t.Fatalf("%s: connection still open after DISCONNECT", c.name)
@@ -452,10 +465,10 @@ func (c *stompClient) disconnect() {
 }
 
 // close drops the TCP connection without DISCONNECT.
-func (c *stompClient) close() { c.nc.Close() }
+func (c *jmsClient) close() { c.nc.Close() }
 
 // awaitClosed waits for the server to end the connection.
-func (c *stompClient) awaitClosed(d time.Duration) bool {
+func (c *jmsClient) awaitClosed(d time.Duration) bool {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	for {
@@ -473,13 +486,13 @@ func (c *stompClient) awaitClosed(d time.Duration) bool {
 	}
 }
 
-func (c *stompClient) readErr() error {
+func (c *jmsClient) readErr() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.err
 }
 
-func (c *stompClient) pending() string {
+func (c *jmsClient) pending() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.frames) == 0 {
@@ -487,23 +500,23 @@ func (c *stompClient) pending() string {
 	}
 	var parts []string
 	for _, f := range c.frames {
-		parts = append(parts, describe(f))
+		parts = append(parts, jmsDescribe(f))
 	}
 	return strings.Join(parts, "; ")
 }
 
-// hv returns a header value ("" when absent).
-func hv(f *frame.Frame, k string) string {
+// jmsHdr returns a header value ("" when absent).
+func jmsHdr(f *frame.Frame, k string) string {
 	v, _ := f.Get(k)
 	return v
 }
 
-func hasHeader(f *frame.Frame, k string) bool {
+func jmsHasHdr(f *frame.Frame, k string) bool {
 	_, ok := f.Get(k)
 	return ok
 }
 
-func describe(f *frame.Frame) string {
+func jmsDescribe(f *frame.Frame) string {
 	if f == nil {
 		return "<nil>"
 	}
@@ -518,23 +531,23 @@ func describe(f *frame.Frame) string {
 	return fmt.Sprintf("%s{%s} %q", f.Command, strings.Join(hs, ", "), body)
 }
 
-// subRef names one subscription of one client.
-type subRef struct {
-	c  *stompClient
+// jmsSub names one subscription of one client.
+type jmsSub struct {
+	c  *jmsClient
 	id string
 }
 
-// gather collects MESSAGEs from several subscriptions until want arrived in
+// jmsGather collects MESSAGEs from several subscriptions until want arrived in
 // total (or jmsWait passes), then watches jmsQuiet for extras. It returns
 // the frames per subscription, in arrival order.
-func gather(t testing.TB, want int, subs ...subRef) [][]*frame.Frame {
+func jmsGather(t testing.TB, want int, subs ...jmsSub) [][]*frame.Frame {
 	t.Helper()
 	out := make([][]*frame.Frame, len(subs))
 	total := 0
 	collect := func() {
 		for i, s := range subs {
 			for {
-				f, _, _ := s.c.take(isMsgFor(s.id))
+				f, _, _ := s.c.take(jmsIsMsgFor(s.id))
 				if f == nil {
 					break
 				}
@@ -558,7 +571,7 @@ func gather(t testing.TB, want int, subs ...subRef) [][]*frame.Frame {
 	return out
 }
 
-func bodiesOf(fs []*frame.Frame) []string {
+func jmsBodies(fs []*frame.Frame) []string {
 	out := make([]string, len(fs))
 	for i, f := range fs {
 		out[i] = string(f.Body)
@@ -568,25 +581,25 @@ func bodiesOf(fs []*frame.Frame) []string {
 
 // browse reads a queue with a browser subscription and returns the
 // messages before browser:end.
-func (c *stompClient) browse(id, queue string, hdrs ...string) []*frame.Frame {
+func (c *jmsClient) browse(id, queue string, hdrs ...string) []*frame.Frame {
 	c.t.Helper()
 	c.write("SUBSCRIBE", "", append([]string{"id", id, "destination", "/queue/" + queue, "browser", "true"}, hdrs...)...)
 	var out []*frame.Frame
 	for {
 		f := c.await(jmsWait, "browse of "+queue, func(f *frame.Frame) bool {
-			return (f.Command == frame.MESSAGE && hv(f, "subscription") == id) || f.Command == frame.ERROR
+			return (f.Command == frame.MESSAGE && jmsHdr(f, "subscription") == id) || f.Command == frame.ERROR
 		})
 		if f.Command == frame.ERROR {
-			c.t.Fatalf("%s: browse %s: %s", c.name, queue, describe(f))
+			c.t.Fatalf("%s: browse %s: %s", c.name, queue, jmsDescribe(f))
 		}
-		if hv(f, "browser") == "end" {
+		if jmsHdr(f, "browser") == "end" {
 			return out
 		}
 		out = append(out, f)
 	}
 }
 
-func equalStrings(a, b []string) bool {
+func jmsEqual(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -598,4 +611,4 @@ func equalStrings(a, b []string) bool {
 	return true
 }
 
-func nowMs() int64 { return time.Now().UnixMilli() }
+func jmsNowMs() int64 { return time.Now().UnixMilli() }

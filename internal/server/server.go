@@ -71,7 +71,17 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		s.closers = append(s.closers, st.Close)
 	}
 	s.store = st
+	var tmp store.Store
+	if opts.Store == nil {
+		var err error
+		if tmp, err = openTempStore(cfg, log); err != nil {
+			s.closeStores()
+			return nil, err
+		}
+		s.closers = append(s.closers, tmp.Close)
+	}
 	b, err := broker.New(broker.Config{
+		TempStore:        tmp,
 		Name:             cfg.Broker.Name,
 		Store:            st,
 		Logger:           log,
@@ -198,6 +208,13 @@ func openStore(cfg *config.Config, log *slog.Logger) (store.Store, error) {
 		return openSQL(cfg, log)
 	}
 	return nil, fmt.Errorf("%s: <%s> is not supported; use <levelDB>, <kahaDB>, <jdbcPersistenceAdapter> or <memoryPersistenceAdapter>", pa.Pos, kind)
+}
+
+func (s *Server) closeStores() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+	s.closers = nil
 }
 
 // Broker returns the broker core.

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 
 	"amq/internal/config"
@@ -52,6 +53,28 @@ func openLevelDB(cfg *config.Config, log *slog.Logger) (store.Store, error) {
 	st, err := leveldb.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	return st, nil
+}
+
+// openTempStore opens the store non-persistent messages spill to when a
+// queue's memory window is full: activemq.data/tmp (the broker's
+// tmpDataDirectory when set), emptied at every start, never fsynced.
+func openTempStore(cfg *config.Config, log *slog.Logger) (store.Store, error) {
+	dir := filepath.Join(cfg.Paths.Data, "tmp")
+	if _, set := cfg.Broker.Attrs["tmpDataDirectory"]; set {
+		dir = cfg.Broker.TmpDataDirectory
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("clear temp store %s: %w", dir, err)
+	}
+	d, err := dataDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := leveldb.Open(leveldb.Options{Dir: d, NoSync: true, Logger: log.With("store", "tmp")})
+	if err != nil {
+		return nil, fmt.Errorf("open temp store %s: %w", dir, err)
 	}
 	return st, nil
 }
