@@ -227,10 +227,9 @@ func (c *Conn) Subscribe(o SubscribeOptions, out Deliverer) (*Consumer, error) {
 		}
 	default:
 		q := newMsgQueue(b, o.Dest, "", "", pol)
+		// Pending excludes what is in flight, so the limit applies on top
+		// of the prefetch, as ActiveMQ's constantPendingMessageLimitStrategy.
 		q.maxPending = pol.MaxPendingTopic
-		if q.maxPending > 0 && cons.prefetch > 0 {
-			q.maxPending += cons.prefetch
-		}
 		cons.topicSub = true
 		// Selector and noLocal are applied when a publish is routed into
 		// the subscription, not again at dispatch.

@@ -507,11 +507,19 @@ func (q *msgQueue) pick(e *entry) (c *Consumer, full bool) {
 			return nil, false
 		}
 	}
+	if ex := q.exclusiveHolder(); ex != nil {
+		// The exclusive consumer takes everything while it lives; it is
+		// never rotated away.
+		if !ex.hasCredit() {
+			return nil, true
+		}
+		if ex.sel != nil && !ex.sel.Match(e.msg, e.deliveries+1) {
+			return nil, false
+		}
+		return ex, false
+	}
 	anyCredit := false
 	for i, cand := range q.consumers {
-		if q.exclusiveHolder() != nil && cand != q.exclusiveHolder() {
-			continue
-		}
 		if !cand.hasCredit() {
 			continue
 		}
@@ -528,15 +536,16 @@ func (q *msgQueue) pick(e *entry) (c *Consumer, full bool) {
 	return nil, !anyCredit
 }
 
-// exclusiveHolder returns the exclusive consumer that takes everything, if any:
-// the first exclusive consumer in priority order.
+// exclusiveHolder returns the exclusive consumer that takes everything, if
+// any: the highest-priority exclusive consumer, the earliest among equals.
 func (q *msgQueue) exclusiveHolder() *Consumer {
+	var h *Consumer
 	for _, c := range q.consumers {
-		if c.exclusive {
-			return c
+		if c.exclusive && (h == nil || c.priority > h.priority || (c.priority == h.priority && c.id < h.id)) {
+			h = c
 		}
 	}
-	return nil
+	return h
 }
 
 // rotate moves consumer i to the end of its priority band: round-robin

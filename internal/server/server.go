@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,9 +18,11 @@ import (
 	"time"
 
 	"amq/broker"
+	"amq/internal/auth"
 	"amq/internal/config"
 	"amq/internal/stomp"
 	"amq/internal/stomp/frame"
+	"amq/internal/transport"
 	"amq/store"
 	"amq/store/memory"
 )
@@ -37,6 +40,8 @@ type Server struct {
 	log   *slog.Logger
 	b     *broker.Broker
 	store store.Store
+	authn auth.Authenticator
+	tls   *tls.Config // shared by every TLS connector, built on first use
 
 	mu        sync.Mutex
 	listeners []*listener
@@ -62,6 +67,11 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if err := s.checkUnsupported(); err != nil {
 		return nil, err
 	}
+	authn, authz, err := auth.FromConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.authn = authn
 	st := opts.Store
 	if st == nil {
 		var err error
@@ -81,6 +91,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		s.closers = append(s.closers, tmp.Close)
 	}
 	b, err := broker.New(broker.Config{
+		Authorizer:       authz,
 		TempStore:        tmp,
 		Name:             cfg.Broker.Name,
 		Store:            st,
@@ -266,11 +277,7 @@ func (s *Server) openConnector(tc *config.TransportConnector) error {
 	}
 	proto := u.WireProtocol()
 	switch proto {
-	case "stomp":
-		if u.TLS() {
-			s.log.Warn("connector skipped: TLS transports are not available in this version", "connector", name, "uri", u.Raw)
-			return nil
-		}
+	case "stomp", "ws":
 		return s.openStomp(name, tc)
 	case "openwire":
 		s.log.Warn("connector skipped: OpenWire is not available in this version", "connector", name, "uri", u.Raw)
@@ -309,14 +316,54 @@ func (s *Server) openStomp(name string, tc *config.TransportConnector) error {
 		}
 		opts.DefaultHeartBeat = [2]int{cx, cy}
 	}
-	l, err := net.Listen("tcp", u.Addr())
+	if s.authn != nil {
+		opts.Auth = s.authn
+	}
+	l, err := s.listen(tc)
 	if err != nil {
-		return fmt.Errorf("%s: transport connector %s: %w", tc.Pos, name, err)
+		return err
 	}
 	srv := stomp.NewServer(opts)
-	s.listeners = append(s.listeners, &listener{name: name, scheme: u.Scheme, l: l, serve: srv.Serve, close: srv.Close})
-	s.log.Info("listening", "connector", name, "protocol", "stomp", "addr", l.Addr().String())
+	lst := &listener{name: name, scheme: u.Scheme, l: l, serve: srv.Serve, close: srv.Close}
+	proto := "stomp"
+	if u.WireProtocol() == "ws" {
+		ws := transport.NewWSServer(srv.ServeConn, transport.WSOptions{Logger: s.log, Name: name})
+		lst.serve = ws.Serve
+		lst.close = func() error { ws.Close(); return srv.Close() }
+		proto = "stomp+websocket"
+	}
+	s.listeners = append(s.listeners, lst)
+	s.log.Info("listening", "connector", name, "protocol", proto, "addr", l.Addr().String(), "tls", u.TLS())
 	return nil
+}
+
+// listen binds a connector, with TLS from <sslContext> (or
+// ACTIVEMQ_SSL_OPTS) for the ssl schemes.
+func (s *Server) listen(tc *config.TransportConnector) (net.Listener, error) {
+	u := tc.URI
+	var base *tls.Config
+	if u.TLS() {
+		if s.tls == nil {
+			sc := s.cfg.Broker.SSLContext
+			if sc == nil {
+				sc = transport.SSLContextFromOpts(os.Getenv("ACTIVEMQ_SSL_OPTS"))
+			}
+			if sc == nil {
+				return nil, fmt.Errorf("%s: transport connector %s uses TLS but no <sslContext> (or ACTIVEMQ_SSL_OPTS keyStore) is configured", tc.Pos, u.Raw)
+			}
+			cfg, err := transport.TLSConfig(sc, s.cfg.ResolvePath, false, false)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", tc.Pos, err)
+			}
+			s.tls = cfg
+		}
+		base = s.tls
+	}
+	l, err := transport.Listen(u, base)
+	if err != nil {
+		return nil, fmt.Errorf("%s: transport connector %s: %w", tc.Pos, u.Raw, err)
+	}
+	return l, nil
 }
 
 // Addr returns the bound address of the named connector (useful with port 0).
@@ -464,18 +511,6 @@ func dataDir(dir string) (string, error) {
 func UnsupportedElements(cfg *config.Config) []string {
 	var out []string
 	bc := &cfg.Broker
-	if bc.SSLContext != nil {
-		out = append(out, "sslContext")
-	}
-	if bc.Plugins.SimpleAuthentication != nil {
-		out = append(out, "simpleAuthenticationPlugin")
-	}
-	if bc.Plugins.JAASAuthentication != nil {
-		out = append(out, "jaasAuthenticationPlugin")
-	}
-	if bc.Plugins.Authorization != nil {
-		out = append(out, "authorizationPlugin")
-	}
 	for _, e := range bc.Plugins.Other {
 		out = append(out, e.Name)
 	}

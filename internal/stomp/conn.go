@@ -337,13 +337,13 @@ func (c *conn) onConnect(f *frame.Frame) error {
 	var user *broker.User
 	if a := c.s.opts.Auth; a != nil {
 		var cs *tls.ConnectionState
-		if tc, ok := c.nc.(*tls.Conn); ok {
+		if tc, ok := c.nc.(interface{ ConnectionState() tls.ConnectionState }); ok {
 			st := tc.ConnectionState()
 			cs = &st
 		}
 		u, err := a.Authenticate(login, passcode, cs)
 		if err != nil {
-			c.log.Warn("authentication failed", "user", login)
+			c.log.Warn("authentication failed", "user", login, "err", err)
 			return &stompError{msg: "User name [" + login + "] or password is invalid.", detail: err.Error(), fatal: true}
 		}
 		user = u
@@ -393,6 +393,8 @@ func (c *conn) onConnect(f *frame.Frame) error {
 // parseDest maps a STOMP destination name onto the broker's.
 func (c *conn) parseDest(name string, forSend bool) (broker.Destination, error) {
 	switch {
+	case strings.Contains(name, ",") && !strings.HasPrefix(name, "/remote-temp-") && !strings.HasPrefix(name, "/temp-"):
+		return c.parseComposite(name, forSend)
 	case strings.HasPrefix(name, "/queue/"):
 		return broker.QueueDest(name[len("/queue/"):]), nonEmpty(name, len("/queue/"))
 	case strings.HasPrefix(name, "/topic/"):
@@ -405,32 +407,48 @@ func (c *conn) parseDest(name string, forSend bool) (broker.Destination, error) 
 		return broker.Destination{Kind: broker.TempTopic, Name: name[len("/remote-temp-topic/"):]}, nonEmpty(name, len("/remote-temp-topic/"))
 	case strings.HasPrefix(name, "queue://"), strings.HasPrefix(name, "topic://"):
 		return broker.ParseDestination(name)
-	case strings.Contains(name, ","):
-		// Composite: each member keeps its own prefix; the first decides the kind.
-		parts := strings.Split(name, ",")
-		kind := broker.Queue
-		var names []string
-		for i, p := range parts {
-			p = strings.TrimSpace(p)
-			d, err := c.parseDest(p, forSend)
-			if err != nil {
-				return broker.Destination{}, err
-			}
-			if i == 0 {
-				kind = d.Kind
-			}
-			if d.Kind != kind {
-				names = append(names, d.String())
-			} else {
-				names = append(names, d.Name)
-			}
-		}
-		return broker.Destination{Kind: kind, Name: strings.Join(names, ",")}, nil
 	case name == "":
 		return broker.Destination{}, errors.New("empty destination")
 	}
 	// No prefix: ActiveMQ treats the name as a queue.
 	return broker.QueueDest(strings.TrimPrefix(name, "/")), nil
+}
+
+// parseComposite reads a comma list; each member may carry its own prefix
+// (a bare member takes the kind of the one before it), the first decides
+// the composite's kind.
+func (c *conn) parseComposite(name string, forSend bool) (broker.Destination, error) {
+	var kind broker.DestKind
+	prev := broker.Queue
+	var names []string
+	for _, p := range strings.Split(name, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		var d broker.Destination
+		if strings.HasPrefix(p, "/") || strings.Contains(p, "://") {
+			var err error
+			if d, err = c.parseDest(p, forSend); err != nil {
+				return broker.Destination{}, err
+			}
+		} else {
+			d = broker.Destination{Kind: prev, Name: p}
+		}
+		prev = d.Kind
+		if kind == 0 {
+			kind = d.Kind
+		}
+		if d.Kind != kind {
+			names = append(names, d.String())
+		} else {
+			names = append(names, d.Name)
+		}
+	}
+	if kind == 0 {
+		return broker.Destination{}, errors.New("empty destination")
+	}
+	return broker.Destination{Kind: kind, Name: strings.Join(names, ",")}, nil
 }
 
 func nonEmpty(name string, prefix int) error {

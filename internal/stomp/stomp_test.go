@@ -369,21 +369,17 @@ func TestGoStompClientRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Disconnect()
+	// go-stomp delivers receipts and messages on one goroutine and can
+	// deadlock itself when both flow at once: send first, then consume.
+	for i := 0; i < 100; i++ {
+		if err := conn.Send("/queue/go", "text/plain", []byte(fmt.Sprint(i)), gostomp.SendOpt.Receipt); err != nil {
+			t.Fatal(err)
+		}
+	}
 	sub, err := conn.Subscribe("/queue/go", gostomp.AckClientIndividual)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// go-stomp reads receipts and messages on one goroutine: consume while sending.
-	errs := make(chan error, 1)
-	go func() {
-		for i := 0; i < 100; i++ {
-			if err := conn.Send("/queue/go", "text/plain", []byte(fmt.Sprint(i)), gostomp.SendOpt.Receipt); err != nil {
-				errs <- err
-				return
-			}
-		}
-		errs <- nil
-	}()
 	for i := 0; i < 100; i++ {
 		select {
 		case m := <-sub.C:
@@ -400,8 +396,19 @@ func TestGoStompClientRoundTrip(t *testing.T) {
 			t.Fatal("timeout")
 		}
 	}
-	if err := <-errs; err != nil {
+	if err := sub.Unsubscribe(); err != nil {
 		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st, _ := ts.b.QueueStats(broker.QueueDest("go"))
+		if st.QueueSize == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("acked messages still queued: %+v", st)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -63,14 +63,10 @@ func (c *conn) writeLoop() {
 				break
 			}
 		}
-		if len(buf) > 0 {
-			if !c.write(buf) {
-				return
-			}
-			lastWrite = time.Now()
-		}
-		// Written: deliveries count as received; auto-ack ones are acked
-		// now, as ActiveMQ acks them once on the wire.
+		// Encoded for the wire: the deliveries count as received and the
+		// auto-ack ones are acked now, before the write, as ActiveMQ does --
+		// so a client that unsubscribes right after reading a message never
+		// sees it again.
 		for i := range items {
 			it := &items[i]
 			if it.d == nil || it.d.Consumer == nil {
@@ -84,6 +80,12 @@ func (c *conn) writeLoop() {
 		for cons, ds := range autoAck {
 			cons.AckDelivered(ds)
 			delete(autoAck, cons)
+		}
+		if len(buf) > 0 {
+			if !c.write(buf) {
+				return
+			}
+			lastWrite = time.Now()
 		}
 		clear(items)
 		if cap(buf) > 4<<20 {
