@@ -20,19 +20,22 @@ import (
 	"amq/configs"
 	"amq/internal/config"
 	"amq/internal/server"
+	"amq/internal/web"
 	"amq/store/memory"
 )
 
 // brokerFlags are the options shared by console, start, stop, status and validate.
 type brokerFlags struct {
-	fs         *flag.FlagSet
-	config     string
-	props      map[string]string
-	logFormat  string
-	logLevel   string
-	cpuProfile string
-	pidFile    string
-	args       []string // as given, to pass on to a background console
+	fs          *flag.FlagSet
+	config      string
+	props       map[string]string
+	logFormat   string
+	logLevel    string
+	cpuProfile  string
+	pidFile     string
+	web         string
+	metricsAuth bool
+	args        []string // as given, to pass on to a background console
 }
 
 func parseBrokerFlags(name string, args []string, stderr io.Writer) (*brokerFlags, error) {
@@ -43,6 +46,10 @@ func parseBrokerFlags(name string, args []string, stderr io.Writer) (*brokerFlag
 	fs.StringVar(&bf.config, "config", "", "activemq.xml to run (default: the built-in configuration); xbean:file: prefixes are accepted")
 	fs.StringVar(&bf.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&bf.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	if name == "console" || name == "start" || name == "restart" {
+		fs.StringVar(&bf.web, "web", web.DefaultAddr, "address of the web console, /api/jolokia and /metrics; \"off\" disables them")
+		fs.BoolVar(&bf.metricsAuth, "metrics-auth", false, "require the console's login for /metrics")
+	}
 	if name == "console" {
 		fs.StringVar(&bf.cpuProfile, "cpuprofile", "", "write a CPU profile to this file until shutdown")
 		fs.StringVar(&bf.pidFile, "pidfile", "", "write the process id to this file while running")
@@ -126,6 +133,20 @@ func runConsole(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := srv.Start(ctx); err != nil {
 		srv.Close()
 		return err
+	}
+	// The console never decides whether messaging runs: a busy port or a
+	// bad realm file is logged and the broker carries on.
+	if web.Enabled(bf.web) {
+		con, err := web.New(web.Options{Server: srv, Addr: bf.web, Logger: log.With("component", "web"), MetricsAuth: bf.metricsAuth})
+		if err == nil {
+			err = con.Start()
+		}
+		if err != nil {
+			log.Error("web console not started; the broker runs without it", "addr", bf.web, "err", err)
+		} else {
+			log.Info("web console", "url", "http://"+con.Addr().String()+"/admin/", "api", "/api/jolokia", "metrics", "/metrics")
+			defer con.Close()
+		}
 	}
 	if bf.pidFile != "" {
 		if err := os.WriteFile(bf.pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {

@@ -4,6 +4,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +14,9 @@ import (
 	"syscall"
 
 	"amq/broker"
+	"amq/internal/auth"
 	"amq/internal/loadtool"
+	"amq/internal/mgmtcli"
 )
 
 const usage = `Usage: amq <command> [options]
@@ -30,6 +33,17 @@ Broker:
 Clients (STOMP):
   producer   send messages   (--brokerUrl stomp://localhost:61613 --destination queue://TEST ...)
   consumer   receive messages
+
+Management (over the console's HTTP API; --url http://127.0.0.1:8161 --user --password):
+  dstat      destination statistics (queues|topics)
+  bstat      broker statistics
+  query      -QQueue=NAME / -QTopic=NAME attributes
+  browse     [--msgsel SELECTOR] QUEUE
+  purge      [--msgsel SELECTOR] QUEUE
+
+Tools:
+  encrypt    --password P --input TEXT   encrypt a value for ENC(...) in properties files
+  decrypt    --password P --input ENC    decrypt one
 
 Common options for broker commands:
   --config FILE    activemq.xml to run (default: the built-in configs/activemq.xml)
@@ -72,6 +86,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = loadtool.RunProducer(ctx, rest, stdout, stderr)
 	case "consumer":
 		err = loadtool.RunConsumer(ctx, rest, stdout, stderr)
+	case "dstat", "bstat", "query", "browse", "purge":
+		err = mgmtcli.Run(ctx, cmd, rest, stdout, stderr)
+		var ue *mgmtcli.UsageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(stderr, "amq "+cmd+": "+ue.Error())
+			return 2
+		}
+	case "encrypt", "decrypt":
+		err = runCrypt(cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -125,4 +148,40 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// runCrypt is ActiveMQ's `activemq encrypt|decrypt --password P --input X`.
+func runCrypt(verb string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("amq "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	password := fs.String("password", os.Getenv(auth.EncryptionPasswordEnv), "encryption password (default $"+auth.EncryptionPasswordEnv+")")
+	input := fs.String("input", "", "text to "+verb)
+	algorithm := fs.String("algorithm", "", "PBE algorithm (default "+auth.DefaultAlgorithm+")")
+	if err := fs.Parse(args); err != nil {
+		return exitError{code: 2}
+	}
+	if *password == "" || *input == "" {
+		return exitError{code: 2, msg: "amq " + verb + ": --password and --input are required"}
+	}
+	var out string
+	var err error
+	switch {
+	case verb == "encrypt" && *algorithm != "":
+		out, err = auth.EncryptWith(*algorithm, *password, *input)
+	case verb == "encrypt":
+		out, err = auth.Encrypt(*password, *input)
+	case *algorithm != "":
+		out, err = auth.DecryptWith(*algorithm, *password, *input)
+	default:
+		out, err = auth.Decrypt(*password, *input)
+	}
+	if err != nil {
+		return err
+	}
+	if verb == "encrypt" {
+		fmt.Fprintf(stdout, "Encrypted text: %s\n", out)
+	} else {
+		fmt.Fprintf(stdout, "Decrypted text: %s\n", out)
+	}
+	return nil
 }

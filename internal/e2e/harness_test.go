@@ -49,7 +49,10 @@ type brokerProc struct {
 	exitErr error
 }
 
-var listenRE = regexp.MustCompile(`msg=listening connector=(\S+) protocol=\S+ addr=(\S+)`)
+var (
+	listenRE = regexp.MustCompile(`msg=listening connector=(\S+) protocol=\S+ addr=(\S+)`)
+	webRE    = regexp.MustCompile(`msg="web console" component=web url=http://(\S+)/admin/`)
+)
 
 // minimalConfig is an activemq.xml with ephemeral ports.
 func minimalConfig(extra string) string {
@@ -58,6 +61,7 @@ func minimalConfig(extra string) string {
     <persistenceAdapter><levelDB directory="${activemq.data}/leveldb"/></persistenceAdapter>
     <transportConnectors>
       <transportConnector name="stomp" uri="stomp://127.0.0.1:0"/>
+      <transportConnector name="openwire" uri="tcp://127.0.0.1:0"/>
     </transportConnectors>` + extra + `
   </broker>
 </beans>`
@@ -75,7 +79,7 @@ func startBroker(t *testing.T, config, dir string) *brokerProc {
 		t.Fatal(err)
 	}
 	p := &brokerProc{t: t, dir: dir, addrs: map[string]string{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(amqBin, "console", "--config", cfgPath)
+	p.cmd = exec.Command(amqBin, "console", "--config", cfgPath, "--web", "127.0.0.1:0")
 	p.cmd.Env = append(os.Environ(), "ACTIVEMQ_BASE="+dir, "ACTIVEMQ_DATA="+filepath.Join(dir, "data"))
 	p.cmd.Dir = dir
 	stderr, err := p.cmd.StderrPipe()
@@ -98,8 +102,12 @@ func startBroker(t *testing.T, config, dir string) *brokerProc {
 			if m := listenRE.FindStringSubmatch(line); m != nil {
 				p.addrs[m[1]] = m[2]
 			}
+			if m := webRE.FindStringSubmatch(line); m != nil {
+				p.addrs["web"] = m[1]
+			}
 			p.mu.Unlock()
-			if strings.Contains(line, "msg=\"broker started\"") {
+			// Ready once the console is up (it starts right after the broker).
+			if strings.Contains(line, "msg=\"web console") {
 				once.Do(func() { close(ready) })
 			}
 		}

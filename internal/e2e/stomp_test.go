@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestStompPy runs Debian's stomp.py against the real binary.
@@ -19,4 +23,49 @@ func TestStompPy(t *testing.T) {
 		t.Fatalf("stomp.py checks failed: %v", err)
 	}
 	p.stop()
+}
+
+// TestDefaultConfig runs the built-in configuration as `make run` does:
+// STOMP 61613, OpenWire 61616, console 8161, LevelDB in ./data.
+func TestDefaultConfig(t *testing.T) {
+	for _, port := range []string{"61613", "61616", "8161"} {
+		if l, err := net.Listen("tcp", "127.0.0.1:"+port); err != nil {
+			t.Skipf("port %s is busy on this machine: %v", port, err)
+		} else {
+			l.Close()
+		}
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(amqBin, "console")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "ACTIVEMQ_BASE=", "ACTIVEMQ_DATA=", "ACTIVEMQ_CONF=")
+	out := &strings.Builder{}
+	cmd.Stderr = out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		if t.Failed() {
+			t.Log(out.String())
+		}
+	}()
+	for _, port := range []string{"61613", "61616", "8161"} {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			c, err := net.Dial("tcp", "127.0.0.1:"+port)
+			if err == nil {
+				c.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("port %s not open: %v", port, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "leveldb")); err != nil {
+		t.Fatalf("no LevelDB store in ./data: %v", err)
+	}
 }

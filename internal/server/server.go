@@ -20,6 +20,7 @@ import (
 	"amq/broker"
 	"amq/internal/auth"
 	"amq/internal/config"
+	"amq/internal/openwire"
 	"amq/internal/stomp"
 	"amq/internal/stomp/frame"
 	"amq/internal/transport"
@@ -280,8 +281,7 @@ func (s *Server) openConnector(tc *config.TransportConnector) error {
 	case "stomp", "ws":
 		return s.openStomp(name, tc)
 	case "openwire":
-		s.log.Warn("connector skipped: OpenWire is not available in this version", "connector", name, "uri", u.Raw)
-		return nil
+		return s.openOpenWire(name, tc)
 	case "vm":
 		return nil // in process: always available through Broker().NewClient
 	}
@@ -291,7 +291,7 @@ func (s *Server) openConnector(tc *config.TransportConnector) error {
 
 func (s *Server) openStomp(name string, tc *config.TransportConnector) error {
 	u := tc.URI
-	opts := stomp.Options{Broker: s.b, Logger: s.log, Connector: name}
+	opts := stomp.Options{Broker: s.b, Logger: s.log, Connector: name, ConvertBody: openwire.ConvertBody}
 	var err error
 	if opts.MaxConnections, err = u.OptionInt("maximumConnections", 0); err != nil {
 		return fmt.Errorf("%s: %w", tc.Pos, err)
@@ -334,6 +334,42 @@ func (s *Server) openStomp(name string, tc *config.TransportConnector) error {
 	}
 	s.listeners = append(s.listeners, lst)
 	s.log.Info("listening", "connector", name, "protocol", proto, "addr", l.Addr().String(), "tls", u.TLS())
+	return nil
+}
+
+// openOpenWire serves the JMS client's protocol on tcp, nio, ssl, nio+ssl.
+func (s *Server) openOpenWire(name string, tc *config.TransportConnector) error {
+	u := tc.URI
+	opts := openwire.Options{Broker: s.b, Logger: s.log, Connector: name, MaxInactivityDuration: openwire.DefaultMaxInactivityDuration}
+	var err error
+	if opts.MaxConnections, err = u.OptionInt("maximumConnections", 0); err != nil {
+		return fmt.Errorf("%s: %w", tc.Pos, err)
+	}
+	if opts.MaxFrameSize, err = u.OptionSize("wireFormat.maxFrameSize", 100<<20); err != nil {
+		return fmt.Errorf("%s: %w", tc.Pos, err)
+	}
+	inact, err := u.OptionInt64("wireFormat.maxInactivityDuration", int64(openwire.DefaultMaxInactivityDuration/time.Millisecond))
+	if err != nil {
+		return fmt.Errorf("%s: %w", tc.Pos, err)
+	}
+	opts.MaxInactivityDuration = time.Duration(inact) * time.Millisecond
+	if d, ok := u.Option("wireFormat.maxInactivityDurationInitalDelay"); ok {
+		var ms int64
+		if _, err := fmt.Sscan(d, &ms); err != nil {
+			return fmt.Errorf("%s: wireFormat.maxInactivityDurationInitalDelay=%q: not a number", tc.Pos, d)
+		}
+		opts.InactivityInitialDelay = time.Duration(ms) * time.Millisecond
+	}
+	if s.authn != nil {
+		opts.Auth = s.authn
+	}
+	l, err := s.listen(tc)
+	if err != nil {
+		return err
+	}
+	srv := openwire.NewServer(opts)
+	s.listeners = append(s.listeners, &listener{name: name, scheme: u.Scheme, l: l, serve: srv.Serve, close: srv.Close})
+	s.log.Info("listening", "connector", name, "protocol", "openwire", "addr", l.Addr().String(), "tls", u.TLS())
 	return nil
 }
 

@@ -195,7 +195,7 @@ func TestDeployFilesUseExportedMetrics(t *testing.T) {
 		return false
 	}
 	metricRE := regexp.MustCompile(`\b(?:activemq|go|process)_[a-z_]+`)
-	dash, err := os.ReadFile("testdata/deploy/grafana-dashboard.json")
+	dash, err := os.ReadFile("../../deploy/monitoring/grafana-dashboard.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestDeployFilesUseExportedMetrics(t *testing.T) {
 	if n < 20 {
 		t.Fatalf("only %d metric references in the dashboard", n)
 	}
-	rules, err := os.ReadFile("testdata/deploy/amq-alerts.yml")
+	rules, err := os.ReadFile("../../deploy/monitoring/amq-alerts.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
