@@ -660,6 +660,50 @@ func (b *Broker) Purge(d Destination) int {
 	return q.purge()
 }
 
+// exists reports whether a destination (each member of a composite) exists.
+func (b *Broker) exists(d Destination) bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, m := range members(d) {
+		key := m.String()
+		if m.IsQueue() {
+			if _, ok := b.queues[key]; !ok {
+				return false
+			}
+		} else if _, ok := b.topics[key]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Paused reports whether dispatch from a queue is paused.
+func (b *Broker) Paused(d Destination) bool {
+	q := b.queue(d, false)
+	if q == nil {
+		return false
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.paused
+}
+
+// RemoveTopic deletes a topic; its non-durable subscribers stay subscribed
+// by name and see new publishes if it is used again.
+func (b *Broker) RemoveTopic(name string) bool {
+	key := TopicDest(name).String()
+	b.mu.Lock()
+	t := b.topics[key]
+	delete(b.topics, key)
+	delete(b.policies, key)
+	b.mu.Unlock()
+	if t == nil {
+		return false
+	}
+	b.destAdvisory(t.dest, true)
+	return true
+}
+
 // Pause stops dispatch from a queue; Resume restarts it.
 func (b *Broker) Pause(d Destination)  { b.setPaused(d, true) }
 func (b *Broker) Resume(d Destination) { b.setPaused(d, false) }

@@ -99,7 +99,15 @@ func (c *Conn) authorize(op Operation, d Destination) error {
 	if c.b.cfg.Authorizer == nil {
 		return nil
 	}
-	return c.b.cfg.Authorizer.Authorize(c.info.User, op, d)
+	if err := c.b.cfg.Authorizer.Authorize(c.info.User, op, d); err != nil {
+		return err
+	}
+	// Using a destination that does not exist yet creates it, which needs
+	// the admin right, as in ActiveMQ.
+	if op != OpAdmin && !d.IsTemp() && !c.b.exists(d) {
+		return c.b.cfg.Authorizer.Authorize(c.info.User, OpAdmin, d)
+	}
+	return nil
 }
 
 // Send routes m. Outside a transaction done runs once the message is durable
@@ -365,6 +373,9 @@ func (c *Conn) AddTemp(d Destination) error {
 	}
 	c.temps = append(c.temps, d)
 	c.mu.Unlock()
+	if err := c.authorize(OpAdmin, d); err != nil {
+		return err
+	}
 	b := c.b
 	b.mu.Lock()
 	b.temps[d.String()] = c

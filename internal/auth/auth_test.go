@@ -147,14 +147,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{"SEND", "/queue/USERS.a", "User guest is not authorized to write to: queue://USERS.a"},
 			{"SUBSCRIBE", "/topic/USERS.news", "User guest is not authorized to read from: topic://USERS.news"},
 			{"SUBSCRIBE", "/topic/ActiveMQ.Advisory.Topic", ""},
+			// Using a temp destination first creates it: that needs admin on tempDestinationAuthorizationEntry.
 			{"SEND", "/topic/ActiveMQ.Advisory.Topic", ""},
-			{"SEND", "/temp-queue/t1", "User guest is not authorized to write to: temp-queue://"},
-			{"SUBSCRIBE", "/temp-topic/t2", "User guest is not authorized to read from: temp-topic://"},
+			{"SEND", "/temp-queue/t1", "User guest is not authorized to create: temp-queue://"},
+			{"SUBSCRIBE", "/temp-topic/t2", "User guest is not authorized to create: temp-topic://"},
 		},
 		"": { // anonymous
 			{"SEND", "/queue/GUEST.x", "User anonymous is not authorized to write to: queue://GUEST.x"},
 			{"SUBSCRIBE", "/topic/ActiveMQ.Advisory.Queue", "User anonymous is not authorized to read from: topic://ActiveMQ.Advisory.Queue"},
-			{"SUBSCRIBE", "/temp-queue/t", "User anonymous is not authorized to read from: temp-queue://"},
+			{"SUBSCRIBE", "/temp-queue/t", "User anonymous is not authorized to create: temp-queue://"},
 		},
 	}
 	passwords := map[string]string{"admin": "adminpw", "alice": "alicepw", "guest": "guestpw", "": ""}

@@ -50,7 +50,7 @@ const jaasXML = `<beans xmlns="http://www.springframework.org/schema/beans">
             <map>
                 <authorizationMap groupClass="org.apache.activemq.jaas.GroupPrincipal">
                     <authorizationEntries>
-                        <authorizationEntry queue="TEST.Q" read="*" write="*" admin="admins"/>
+                        <authorizationEntry queue="TEST.Q" read="*" write="*" admin="*"/>
                         <authorizationEntry topic="ActiveMQ.Advisory.>" read="*" write="*" admin="*"/>
                     </authorizationEntries>
                     <defaultEntry>
