@@ -147,8 +147,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{"SEND", "/queue/USERS.a", "User guest is not authorized to write to: queue://USERS.a"},
 			{"SUBSCRIBE", "/topic/USERS.news", "User guest is not authorized to read from: topic://USERS.news"},
 			{"SUBSCRIBE", "/topic/ActiveMQ.Advisory.Topic", ""},
-			// Using a temp destination first creates it: that needs admin on tempDestinationAuthorizationEntry.
 			{"SEND", "/topic/ActiveMQ.Advisory.Topic", ""},
+			// Using a temp destination first creates it: that needs admin on tempDestinationAuthorizationEntry.
 			{"SEND", "/temp-queue/t1", "User guest is not authorized to create: temp-queue://"},
 			{"SUBSCRIBE", "/temp-topic/t2", "User guest is not authorized to create: temp-topic://"},
 		},
