@@ -19,6 +19,7 @@ import (
 
 	"amq/configs"
 	"amq/internal/config"
+	"amq/internal/logging"
 	"amq/internal/server"
 	"amq/internal/web"
 	"amq/store/memory"
@@ -45,7 +46,7 @@ func parseBrokerFlags(name string, args []string, stderr io.Writer) (*brokerFlag
 	fs.SetOutput(stderr)
 	fs.StringVar(&bf.config, "config", "", "activemq.xml to run (default: the built-in configuration); xbean:file: prefixes are accepted")
 	fs.StringVar(&bf.logFormat, "log-format", "text", "log format: text or json")
-	fs.StringVar(&bf.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&bf.logLevel, "log-level", "info", "log level: debug, info, warn, error; per component too: info,stomp=debug,web=warn")
 	if name == "console" || name == "start" || name == "restart" {
 		fs.StringVar(&bf.web, "web", web.DefaultAddr, "address of the web console, /api/jolokia and /metrics; \"off\" disables them")
 		fs.BoolVar(&bf.metricsAuth, "metrics-auth", false, "require the console's login for /metrics")
@@ -83,18 +84,7 @@ func (bf *brokerFlags) load() (*config.Config, []config.Warning, error) {
 }
 
 func (bf *brokerFlags) logger(w io.Writer) (*slog.Logger, error) {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(bf.logLevel)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: %w", bf.logLevel, err)
-	}
-	o := &slog.HandlerOptions{Level: lvl}
-	switch bf.logFormat {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, o)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, o)), nil
-	}
-	return nil, fmt.Errorf("--log-format %q: want text or json", bf.logFormat)
+	return logging.New(w, bf.logFormat, bf.logLevel)
 }
 
 func runConsole(ctx context.Context, args []string, stdout, stderr io.Writer) error {
