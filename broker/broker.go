@@ -332,6 +332,15 @@ type plan struct {
 	tmp     store.Store
 }
 
+// abort releases what a plan reserved when its store write failed.
+func (p *plan) abort() {
+	for _, t := range p.targets {
+		if t.e.stored || t.e.tmp {
+			t.q.unreserve(t.e.seq)
+		}
+	}
+}
+
 func (p *plan) commit() {
 	if len(p.tmpOps) > 0 {
 		// Spilled non-persistent messages must be readable before they are
@@ -417,6 +426,7 @@ func (b *Broker) addToQueue(q *msgQueue, m *Message, p *plan) {
 	e := &entry{msg: m, seq: b.nextSeq()}
 	if m.Persistent && !m.Dest.IsTemp() {
 		e.stored = true
+		q.reserve(e.seq)
 		b.storeUsed.Add(e.size())
 		p.ops = append(p.ops, store.Op{Kind: store.OpAdd, Record: store.Record{
 			Container: q.container, Seq: e.seq, Priority: m.Priority, Expiration: m.Expiration, Data: MarshalMessage(nil, m)}})
@@ -424,6 +434,7 @@ func (b *Broker) addToQueue(q *msgQueue, m *Message, p *plan) {
 		// A non-persistent message past the memory window spills to the
 		// temp store and is paged back like a persistent one.
 		e.tmp = true
+		q.reserve(e.seq)
 		p.tmp = b.tmp
 		p.tmpOps = append(p.tmpOps, store.Op{Kind: store.OpAdd, Record: store.Record{
 			Container: q.container, Seq: e.seq, Priority: m.Priority, Expiration: m.Expiration, Data: MarshalMessage(nil, m)}})
@@ -486,6 +497,7 @@ func (b *Broker) deadLetter(q *msgQueue, e *entry, cause string, expired bool) {
 	b.store.Apply(p.ops, func(_ store.Position, err error) {
 		if err != nil {
 			b.log.Error("dead letter write failed", "err", err)
+			p.abort()
 			return
 		}
 		p.commit()

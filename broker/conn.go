@@ -163,6 +163,7 @@ func (c *Conn) sendNow(m *Message, done func(error)) error {
 	c.b.store.Apply(p.ops, func(_ store.Position, err error) {
 		if err != nil {
 			c.b.log.Error("persisting a message failed", "destination", m.Dest.String(), "err", err)
+			p.abort()
 		} else {
 			p.commit()
 		}
@@ -686,6 +687,9 @@ func (tx *Tx) Commit(done func(error)) error {
 		}
 	}
 	finish := func(err error) {
+		if err != nil {
+			p.abort()
+		}
 		if err == nil {
 			p.commit()
 			for _, a := range acks {

@@ -143,6 +143,7 @@ func (b *Broker) transfer(from Destination, msgID string, dest func(*Message) (D
 	}
 	if len(p.ops) > 0 {
 		if _, err := store.ApplySync(b.store, p.ops); err != nil {
+			p.abort()
 			return err
 		}
 	}

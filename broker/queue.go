@@ -128,6 +128,10 @@ type msgQueue struct {
 	storeOnly  int64 // messages in the store, not in memory (may be an estimate)
 	loading    bool
 	arrived    []*entry // stored entries that arrived while loading
+	// reserved holds seqs routed here whose store write is under way: the
+	// record may already be readable while its entry has not arrived yet,
+	// so a page-in skips them (the entry comes through enqueue).
+	reserved map[uint64]struct{}
 
 	dequeued   int64
 	dispatched int64
@@ -204,6 +208,7 @@ func (q *msgQueue) enqueue(es ...*entry) {
 	var d deferred
 	for _, e := range es {
 		q.enqueued++
+		delete(q.reserved, e.seq)
 		if (e.stored || e.tmp) && q.subKeyOrQueue() && e.seq > q.loadCursor {
 			if q.loading {
 				q.arrived = append(q.arrived, e)
@@ -223,6 +228,26 @@ func (q *msgQueue) enqueue(es ...*entry) {
 	}
 	q.dispatchLocked(&d)
 	q.unlock(&d)
+}
+
+// reserve marks a seq whose store write is under way (see reserved).
+func (q *msgQueue) reserve(seq uint64) {
+	if !q.subKeyOrQueue() {
+		return
+	}
+	q.mu.Lock()
+	if q.reserved == nil {
+		q.reserved = map[uint64]struct{}{}
+	}
+	q.reserved[seq] = struct{}{}
+	q.mu.Unlock()
+}
+
+// unreserve drops a reservation whose write failed.
+func (q *msgQueue) unreserve(seq uint64) {
+	q.mu.Lock()
+	delete(q.reserved, seq)
+	q.mu.Unlock()
 }
 
 // overWindow reports whether new messages would be paged out.
@@ -360,12 +385,17 @@ func (q *msgQueue) pageIn() {
 			return
 		}
 		loaded := make(map[uint64]bool, len(es))
+		n := 0
 		for _, e := range es {
+			q.loadCursor = e.seq
+			if _, inTransit := q.reserved[e.seq]; inTransit {
+				continue // its entry arrives through enqueue
+			}
 			loaded[e.seq] = true
 			q.insertLocked(e)
-			q.loadCursor = e.seq
+			n++
 		}
-		q.storeOnly -= int64(len(es))
+		q.storeOnly -= int64(n)
 		// Stored entries that arrived during the read: one the read saw is
 		// already in; one at or below the new cursor is older than what
 		// remains in the store and joins memory; the rest stay store-only.

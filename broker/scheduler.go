@@ -279,6 +279,7 @@ func (s *scheduler) fire(j *job, now time.Time) {
 	}
 	b.applyThen(p.ops, func(err error) {
 		if err != nil {
+			p.abort()
 			return
 		}
 		p.commit()

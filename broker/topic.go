@@ -106,6 +106,7 @@ func (t *topic) route(m *Message, p *plan) {
 		}
 		keys = append(keys, ds.info.Key)
 		e := &entry{msg: m, seq: seq, stored: true, cont: t.dest.String()}
+		ds.q.reserve(seq)
 		t.b.storeUsed.Add(e.size())
 		p.targets = append(p.targets, target{ds.q, e})
 	}
