@@ -104,6 +104,7 @@ type Broker struct {
 	sched         *scheduler
 
 	memUsed      atomic.Int64 // bytes of messages held in memory by destinations
+	dispatchObs  atomic.Pointer[func(time.Duration)]
 	storeUsed    atomic.Int64 // approximate bytes of messages in the store
 	flow         *flowControl
 	totalConns   atomic.Int64
@@ -421,9 +422,21 @@ func (b *Broker) routeDepth(m *Message, p *plan, depth int) error {
 	return nil
 }
 
+// SetDispatchObserver registers a function told, for each first delivery,
+// how long the message waited between routing and dispatch.
+func (b *Broker) SetDispatchObserver(f func(time.Duration)) { b.dispatchObs.Store(&f) }
+
+// routedAt stamps a new entry for the dispatch latency observer.
+func (b *Broker) routedAt() int64 {
+	if b.dispatchObs.Load() == nil {
+		return 0
+	}
+	return time.Now().UnixNano()
+}
+
 // addToQueue plans m into q, journaling it when persistent.
 func (b *Broker) addToQueue(q *msgQueue, m *Message, p *plan) {
-	e := &entry{msg: m, seq: b.nextSeq()}
+	e := &entry{msg: m, seq: b.nextSeq(), at: b.routedAt()}
 	if m.Persistent && !m.Dest.IsTemp() {
 		e.stored = true
 		q.reserve(e.seq)

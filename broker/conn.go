@@ -736,6 +736,7 @@ func (tx *Tx) Abort() error {
 			if e.owner != nil {
 				e.txAck = nil
 				e.owner.txAcked--
+				q.gen++
 			} else {
 				e.txAck = nil
 				q.inflight--

@@ -133,6 +133,9 @@ func (c *Consumer) Ack(msgID string, mode AckMode, tx *Tx, done func(error)) err
 	}
 	var d deferred
 	if tx != nil {
+		if !c.hasCredit() {
+			q.gen++
+		}
 		for _, x := range list {
 			x.txAck = tx
 			c.txAcked++
@@ -223,6 +226,7 @@ func (c *Consumer) Pull(n int) {
 	q := c.q
 	q.mu.Lock()
 	c.pulls += n
+	q.gen++
 	var d deferred
 	q.dispatchLocked(&d)
 	q.unlock(&d)
@@ -241,6 +245,7 @@ func (c *Consumer) SetPrefetch(n int) {
 	q := c.q
 	q.mu.Lock()
 	c.prefetch = n
+	q.gen++
 	var d deferred
 	q.dispatchLocked(&d)
 	q.unlock(&d)
@@ -286,6 +291,7 @@ func (c *Consumer) ExtendCredit(n int) {
 	if max := c.unacked - c.txAcked; c.extension > max {
 		c.extension = max
 	}
+	q.gen++
 	var d deferred
 	q.dispatchLocked(&d)
 	q.unlock(&d)

@@ -1,6 +1,8 @@
 package broker
 
 import (
+	"sync"
+
 	"amq/broker/selector"
 )
 
@@ -23,8 +25,17 @@ func compileSelector(s string) (Filter, error) {
 	return &selectorFilter{sel: sel}, nil
 }
 
+// sources recycles msgSource values: handing a struct to the selector as an
+// interface would otherwise allocate on every evaluation.
+var sources = sync.Pool{New: func() any { return new(msgSource) }}
+
 func (f *selectorFilter) Match(m *Message, deliveryCount int32) bool {
-	return f.sel.Matches(msgSource{m: m, count: deliveryCount})
+	src := sources.Get().(*msgSource)
+	src.m, src.count = m, deliveryCount
+	ok := f.sel.Matches(src)
+	src.m = nil
+	sources.Put(src)
+	return ok
 }
 
 func (f *selectorFilter) String() string { return f.sel.String() }
@@ -36,7 +47,7 @@ type msgSource struct {
 	count int32
 }
 
-func (s msgSource) Lookup(name string) selector.Value {
+func (s *msgSource) Lookup(name string) selector.Value {
 	m := s.m
 	if len(name) > 3 && name[0] == 'J' && name[1] == 'M' && name[2] == 'S' {
 		switch name {

@@ -16,6 +16,10 @@ type entry struct {
 	msg    *Message
 	seq    uint64
 	sz     int32  // cached msg.Size()
+	at     int64  // unix ns when routed, for the dispatch latency observer (0 = not observed)
+	// skipGen is the queue's credit generation when no consumer would take
+	// the entry; until credit or consumers change it is not examined again.
+	skipGen uint64
 	stored bool   // a store record (container, sub) exists and must be acked
 	tmp    bool   // a non-persistent message spilled to the temp store
 	cont   string // store container when it differs from the queue's (wildcard durables)
@@ -112,6 +116,9 @@ type msgQueue struct {
 	maxPending int // > 0 bounds pending (non-durable topic subscriptions)
 	paused     bool
 	closed     bool
+	// gen advances whenever some consumer may take more (credit freed,
+	// consumers or groups changed), so skipped entries are looked at again.
+	gen uint64
 	timer      *time.Timer // wakes dispatch for delayed redeliveries
 	timerAt    int64
 
@@ -140,7 +147,7 @@ type msgQueue struct {
 }
 
 func newMsgQueue(b *Broker, dest Destination, container, subKey string, p *Policy) *msgQueue {
-	q := &msgQueue{b: b, dest: dest, container: container, subKey: subKey, policy: p, window: p.PageWindow}
+	q := &msgQueue{b: b, dest: dest, container: container, subKey: subKey, policy: p, window: p.PageWindow, gen: 1}
 	if q.window <= 0 {
 		q.window = 32 << 20
 	}
@@ -469,9 +476,18 @@ func (q *msgQueue) dispatchLocked(d *deferred) {
 	}
 	now := time.Now().UnixMilli()
 	var wake int64
+	// A pass gives up after this many messages no consumer would take, as
+	// ActiveMQ looks only at a page of pending messages: a selective
+	// consumer cannot make every enqueue rescan a deep backlog.
+	const maxSkip = 2000
+	skipped := 0
 	for i := range q.lists {
 		l := &q.lists[i]
 		for e := l.head; e != nil; {
+			if skipped >= maxSkip {
+				q.armTimer(wake)
+				return
+			}
 			next := e.next
 			if e.msg.Expired(now) {
 				q.removePending(e)
@@ -479,6 +495,10 @@ func (q *msgQueue) dispatchLocked(d *deferred) {
 				q.dequeued++
 				d.dead = append(d.dead, deadLetter{e: e, cause: "Message expired", exp: true})
 				e = next
+				continue
+			}
+			if e.skipGen == q.gen {
+				e = next // nothing changed since no consumer would take it
 				continue
 			}
 			if e.redeliverAt > now {
@@ -494,6 +514,8 @@ func (q *msgQueue) dispatchLocked(d *deferred) {
 					q.armTimer(wake)
 					return
 				}
+				skipped++
+				e.skipGen = q.gen
 				e = next
 				continue
 			}
@@ -611,6 +633,11 @@ func (q *msgQueue) assign(c *Consumer, e *entry) {
 	}
 	q.inflight++
 	q.dispatched++
+	if e.at != 0 && e.deliveries == 1 {
+		if f := q.b.dispatchObs.Load(); f != nil {
+			(*f)(time.Duration(time.Now().UnixNano() - e.at))
+		}
+	}
 	dl := &Delivery{Msg: e.msg, Consumer: c, DeliveryCount: e.deliveries, Redelivered: e.deliveries > 1, e: e}
 	if gid := e.msg.GroupID; gid != "" {
 		if q.groups == nil {
@@ -622,6 +649,7 @@ func (q *msgQueue) assign(c *Consumer, e *entry) {
 		}
 		if e.msg.GroupSeq < 0 {
 			delete(q.groups, gid)
+			q.gen++
 		}
 	}
 	e.delivery = dl
@@ -646,6 +674,9 @@ func (q *msgQueue) unlink(e *entry) {
 	}
 	e.cprev, e.cnext = nil, nil
 	delete(c.byID, e.msg.ID)
+	if !c.hasCredit() {
+		q.gen++ // a consumer that was full can take messages again
+	}
 	c.unacked--
 	if e.txAck != nil {
 		c.txAcked--
@@ -696,6 +727,7 @@ func (q *msgQueue) returnLocked(e *entry, d *deferred) {
 			e.redeliverAt = time.Now().Add(delay).UnixMilli()
 		}
 	}
+	e.skipGen = 0
 	q.listFor(e).insert(e)
 	q.npending++
 	q.memory += e.size()
@@ -713,6 +745,7 @@ func (q *msgQueue) addConsumer(c *Consumer) {
 	q.consumers = append(q.consumers, nil)
 	copy(q.consumers[i+1:], q.consumers[i:])
 	q.consumers[i] = c
+	q.gen++
 	var d deferred
 	q.dispatchLocked(&d)
 	q.unlock(&d)
@@ -745,6 +778,7 @@ func (q *msgQueue) removeConsumer(c *Consumer) {
 		e = next
 	}
 	c.closed = true
+	q.gen++
 	q.dispatchLocked(&d)
 	q.unlock(&d)
 }
@@ -870,6 +904,7 @@ func (q *msgQueue) close() {
 func (q *msgQueue) setPaused(p bool) {
 	q.mu.Lock()
 	q.paused = p
+	q.gen++
 	var d deferred
 	q.dispatchLocked(&d)
 	q.unlock(&d)

@@ -74,6 +74,7 @@ func (b *Broker) newTopicLocked(d Destination, key string) (*topic, bool) {
 
 func (t *topic) route(m *Message, p *plan) {
 	seq := t.b.nextSeq()
+	at := t.b.routedAt()
 	t.enqueued.Add(1)
 	if t.recovery != nil && m.Advisory == nil {
 		t.recovery.add(m)
@@ -87,7 +88,7 @@ func (t *topic) route(m *Message, p *plan) {
 		if c.routeSel != nil && !c.routeSel.Match(m, 1) {
 			continue
 		}
-		p.targets = append(p.targets, target{c.q, &entry{msg: m, seq: seq}})
+		p.targets = append(p.targets, target{c.q, &entry{msg: m, seq: seq, at: at}})
 	}
 	var keys []string
 	for _, ds := range t.durables {
@@ -105,7 +106,7 @@ func (t *topic) route(m *Message, p *plan) {
 			continue
 		}
 		keys = append(keys, ds.info.Key)
-		e := &entry{msg: m, seq: seq, stored: true, cont: t.dest.String()}
+		e := &entry{msg: m, seq: seq, stored: true, cont: t.dest.String(), at: at}
 		ds.q.reserve(seq)
 		t.b.storeUsed.Add(e.size())
 		p.targets = append(p.targets, target{ds.q, e})

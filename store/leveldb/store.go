@@ -29,6 +29,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/filter"
@@ -114,6 +115,7 @@ type subCand struct {
 
 // Store is the journal + index store. It is safe for concurrent use.
 type Store struct {
+	syncObs atomic.Pointer[func(time.Duration)]
 	opts    Options
 	log     *slog.Logger
 	dir     string
@@ -817,12 +819,20 @@ func (w *groupWriter) flush(sync bool) error {
 		w.buf = w.buf[:0]
 	}
 	if sync && !w.s.opts.NoSync {
+		start := time.Now()
 		if err := fdatasync(g.f); err != nil {
 			return fmt.Errorf("sync journal %s: %w", g.path, err)
+		}
+		if f := w.s.syncObs.Load(); f != nil {
+			(*f)(time.Since(start))
 		}
 	}
 	return nil
 }
+
+// SetSyncObserver registers a function told how long each journal fsync
+// took (for the fsync latency histogram).
+func (s *Store) SetSyncObserver(f func(time.Duration)) { s.syncObs.Store(&f) }
 
 func (s *Store) activeSeg() *segment {
 	s.segMu.RLock()

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	_ "github.com/go-sql-driver/mysql"
@@ -78,9 +79,10 @@ type request struct {
 
 // Store is the SQL store. It is safe for concurrent use.
 type Store struct {
-	db  *sql.DB
-	d   *dialect
-	log *slog.Logger
+	syncObs atomic.Pointer[func(time.Duration)]
+	db      *sql.DB
+	d       *dialect
+	log     *slog.Logger
 
 	closeMu    sync.RWMutex
 	closed     bool
@@ -394,8 +396,12 @@ func (s *Store) runGroup(group []*request) (atCommit bool, err error) {
 			return false, fmt.Errorf("update last seq: %w", err)
 		}
 	}
+	start := time.Now()
 	if err := tx.Commit(); err != nil {
 		return true, fmt.Errorf("commit: %w", err)
+	}
+	if f := s.syncObs.Load(); f != nil {
+		(*f)(time.Since(start))
 	}
 	for c := range w.added {
 		s.known[c] = true
@@ -922,3 +928,7 @@ func (s *Store) Close() error {
 func (s *Store) groupStats() (groups, requests uint64) {
 	return s.groups.Load(), s.grouped.Load()
 }
+
+// SetSyncObserver registers a function told how long each group commit's
+// COMMIT took (for the fsync latency histogram).
+func (s *Store) SetSyncObserver(f func(time.Duration)) { s.syncObs.Store(&f) }
