@@ -13,16 +13,16 @@ import (
 
 // entry is one message held by a msgQueue: pending, or in flight to a consumer.
 type entry struct {
-	msg    *Message
-	seq    uint64
-	sz     int32  // cached msg.Size()
-	at     int64  // unix ns when routed, for the dispatch latency observer (0 = not observed)
+	msg *Message
+	seq uint64
+	sz  int32 // cached msg.Size()
+	at  int64 // unix ns when routed, for the dispatch latency observer (0 = not observed)
 	// skipGen is the queue's credit generation when no consumer would take
 	// the entry; until credit or consumers change it is not examined again.
 	skipGen uint64
-	stored bool   // a store record (container, sub) exists and must be acked
-	tmp    bool   // a non-persistent message spilled to the temp store
-	cont   string // store container when it differs from the queue's (wildcard durables)
+	stored  bool   // a store record (container, sub) exists and must be acked
+	tmp     bool   // a non-persistent message spilled to the temp store
+	cont    string // store container when it differs from the queue's (wildcard durables)
 	// deliveries counts dispatches the consumer actually received.
 	deliveries  int32
 	redeliverAt int64 // unix ms before which it is not dispatched again
@@ -118,9 +118,9 @@ type msgQueue struct {
 	closed     bool
 	// gen advances whenever some consumer may take more (credit freed,
 	// consumers or groups changed), so skipped entries are looked at again.
-	gen uint64
-	timer      *time.Timer // wakes dispatch for delayed redeliveries
-	timerAt    int64
+	gen     uint64
+	timer   *time.Timer // wakes dispatch for delayed redeliveries
+	timerAt int64
 
 	inflight int64
 	memory   int64 // bytes of pending messages held in memory
