@@ -99,6 +99,7 @@ type Broker struct {
 
 	producers map[string]int // producer count by destination
 
+	wildQueues    []*Consumer // consumers of wildcard/composite queue names
 	virtualTopics []VirtualTopic
 	composites    map[string]*Composite
 	sched         *scheduler
@@ -305,6 +306,7 @@ func (b *Broker) queue(d Destination, create bool) *msgQueue {
 	}
 	b.mu.Unlock()
 	if created && !d.IsTemp() {
+		b.newQueueForWildcards(q)
 		b.destAdvisory(d, false)
 	}
 	return q

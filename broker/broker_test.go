@@ -528,3 +528,45 @@ func TestNonPersistentSpill(t *testing.T) {
 	}
 	noMsg(t, s)
 }
+
+// A consumer on ORDERS.> reads every matching queue, later ones included.
+func TestWildcardQueueConsumer(t *testing.T) {
+	b := newTestBroker(t)
+	c := client(t, b, "")
+	send(t, c, QueueDest("ORDERS.EU"), "eu", true)
+	s, err := c.Subscribe(SubscribeOptions{Dest: QueueDest("ORDERS.>"), Prefetch: 10}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := recv(t, s)
+	if string(d.Msg.Body) != "eu" {
+		t.Fatalf("got %s", d.Msg.Body)
+	}
+	send(t, c, QueueDest("ORDERS.US"), "us", false) // a queue created after subscribing
+	send(t, c, QueueDest("OTHER"), "other", false)
+	d2 := recv(t, s)
+	if string(d2.Msg.Body) != "us" {
+		t.Fatalf("got %s", d2.Msg.Body)
+	}
+	noMsg(t, s)
+	if err := s.Ack(d); err != nil {
+		t.Fatal(err)
+	}
+	// Closing returns the unacked one to its own queue.
+	s.Close()
+	s2, _ := c.Subscribe(SubscribeOptions{Dest: QueueDest("ORDERS.US"), Prefetch: 10}, true)
+	if d := recv(t, s2); string(d.Msg.Body) != "us" || !d.Redelivered {
+		t.Fatalf("got %s redelivered=%v", d.Msg.Body, d.Redelivered)
+	}
+	if st, _ := b.QueueStats(QueueDest("ORDERS.EU")); st.QueueSize != 0 {
+		t.Fatalf("acked message still queued: %+v", st)
+	}
+	// A composite list of queues works the same way.
+	send(t, c, QueueDest("A"), "a", false)
+	send(t, c, QueueDest("B"), "b", false)
+	s3, _ := c.Subscribe(SubscribeOptions{Dest: QueueDest("A,B"), Prefetch: 10}, true)
+	got := map[string]bool{string(recv(t, s3).Msg.Body): true, string(recv(t, s3).Msg.Body): true}
+	if !got["a"] || !got["b"] {
+		t.Fatalf("composite consumer got %v", got)
+	}
+}

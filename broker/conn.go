@@ -104,7 +104,7 @@ func (c *Conn) authorize(op Operation, d Destination) error {
 	}
 	// Using a destination that does not exist yet creates it, which needs
 	// the admin right, as in ActiveMQ.
-	if op != OpAdmin && !d.IsTemp() && !c.b.exists(d) {
+	if op != OpAdmin && !d.IsTemp() && !IsWildcard(d.Name) && !c.b.exists(d) {
 		return c.b.cfg.Authorizer.Authorize(c.info.User, OpAdmin, d)
 	}
 	return nil
@@ -224,11 +224,11 @@ func (c *Conn) Subscribe(o SubscribeOptions, out Deliverer) (*Consumer, error) {
 
 	switch {
 	case o.Dest.IsQueue():
-		if IsWildcard(o.Dest.Name) {
-			c.dropConsumer(cons)
-			return nil, fmt.Errorf("wildcard queue subscriptions are not supported: %s", o.Dest)
+		if isMultiQueue(o.Dest) {
+			b.subscribeQueues(cons)
+		} else {
+			b.queue(o.Dest, true).addConsumer(cons)
 		}
-		b.queue(o.Dest, true).addConsumer(cons)
 	case o.DurableName != "":
 		if err := c.subscribeDurable(cons, pol); err != nil {
 			c.dropConsumer(cons)

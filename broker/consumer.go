@@ -64,6 +64,7 @@ type Consumer struct {
 	// routeSel and routeNoLocal filter publishes into a topic subscription.
 	routeSel     Filter
 	routeNoLocal bool
+	group        *queueGroup // set on a consumer spanning several queues
 
 	q *msgQueue
 	// Guarded by q.mu:
@@ -107,6 +108,13 @@ const (
 // Inside tx the ack takes effect at commit. done, if set, runs once the ack
 // is durable.
 func (c *Consumer) Ack(msgID string, mode AckMode, tx *Tx, done func(error)) error {
+	if c.group != nil {
+		k := c.holder(msgID)
+		if k == nil {
+			return fmt.Errorf("%w: %s", ErrUnknownMessage, msgID)
+		}
+		return k.Ack(msgID, mode, tx, done)
+	}
 	q := c.q
 	q.mu.Lock()
 	e := c.byID[msgID]
@@ -166,6 +174,14 @@ func (c *Consumer) AckDelivered(ds []*Delivery) {
 	if len(ds) == 0 {
 		return
 	}
+	if c.group != nil {
+		for _, d := range ds {
+			if d.Consumer != nil && d.Consumer != c {
+				d.Consumer.AckDelivered([]*Delivery{d})
+			}
+		}
+		return
+	}
 	q := c.q
 	q.mu.Lock()
 	var d deferred
@@ -183,6 +199,13 @@ func (c *Consumer) AckDelivered(ds []*Delivery) {
 // queue, a non-persistent one is dropped (unless the policy processes
 // non-persistent dead letters).
 func (c *Consumer) Nack(msgID string, cause string, tx *Tx, done func(error)) error {
+	if c.group != nil {
+		k := c.holder(msgID)
+		if k == nil {
+			return fmt.Errorf("%w: %s", ErrUnknownMessage, msgID)
+		}
+		return k.Nack(msgID, cause, tx, done)
+	}
 	q := c.q
 	q.mu.Lock()
 	e := c.byID[msgID]
@@ -207,6 +230,12 @@ func (c *Consumer) Nack(msgID string, cause string, tx *Tx, done func(error)) er
 // Recover returns every unacked message of the consumer to the queue for
 // redelivery (JMS Session.recover, STOMP has no equivalent).
 func (c *Consumer) Recover() {
+	if c.group != nil {
+		for _, k := range c.kids() {
+			k.Recover()
+		}
+		return
+	}
 	q := c.q
 	q.mu.Lock()
 	var d deferred
@@ -223,6 +252,12 @@ func (c *Consumer) Recover() {
 
 // Pull grants n more messages to a prefetch-0 consumer.
 func (c *Consumer) Pull(n int) {
+	if c.group != nil {
+		for _, k := range c.kids() {
+			k.Pull(n)
+		}
+		return
+	}
 	q := c.q
 	q.mu.Lock()
 	c.pulls += n
@@ -234,6 +269,12 @@ func (c *Consumer) Pull(n int) {
 
 // CancelPull withdraws credit granted by Pull that was not used.
 func (c *Consumer) CancelPull() {
+	if c.group != nil {
+		for _, k := range c.kids() {
+			k.CancelPull()
+		}
+		return
+	}
 	q := c.q
 	q.mu.Lock()
 	c.pulls = 0
@@ -242,6 +283,12 @@ func (c *Consumer) CancelPull() {
 
 // SetPrefetch changes the consumer's credit (ConsumerControl).
 func (c *Consumer) SetPrefetch(n int) {
+	if c.group != nil {
+		for _, k := range c.kids() {
+			k.SetPrefetch(n)
+		}
+		return
+	}
 	q := c.q
 	q.mu.Lock()
 	c.prefetch = n
@@ -253,6 +300,13 @@ func (c *Consumer) SetPrefetch(n int) {
 
 // Unacked reports how many messages are delivered and not yet acked.
 func (c *Consumer) Unacked() int {
+	if c.group != nil {
+		n := 0
+		for _, k := range c.kids() {
+			n += k.Unacked()
+		}
+		return n
+	}
 	q := c.q
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -266,6 +320,11 @@ func (c *Consumer) Close() {
 }
 
 func (c *Consumer) close() {
+	if c.group != nil {
+		c.closeGroup()
+		c.conn.b.consumerAdvisory(c, true)
+		return
+	}
 	q := c.q
 	if q == nil {
 		return
@@ -285,6 +344,12 @@ func (c *Consumer) close() {
 // messages (OpenWire's DELIVERED ack, used while a transaction is open);
 // the extension shrinks again as messages are acked.
 func (c *Consumer) ExtendCredit(n int) {
+	if c.group != nil {
+		for _, k := range c.kids() {
+			k.ExtendCredit(n)
+		}
+		return
+	}
 	q := c.q
 	q.mu.Lock()
 	c.extension += n
@@ -300,6 +365,13 @@ func (c *Consumer) ExtendCredit(n int) {
 // AckExpired acknowledges a message the client found expired: it is removed
 // and handled as an expired dead letter.
 func (c *Consumer) AckExpired(msgID string) error {
+	if c.group != nil {
+		k := c.holder(msgID)
+		if k == nil {
+			return fmt.Errorf("%w: %s", ErrUnknownMessage, msgID)
+		}
+		return k.AckExpired(msgID)
+	}
 	q := c.q
 	q.mu.Lock()
 	e := c.byID[msgID]
@@ -318,6 +390,9 @@ func (c *Consumer) AckExpired(msgID string) error {
 
 // HasUnacked reports whether msgID was delivered to c and is not yet acked.
 func (c *Consumer) HasUnacked(msgID string) bool {
+	if c.group != nil {
+		return c.holder(msgID) != nil
+	}
 	q := c.q
 	q.mu.Lock()
 	defer q.mu.Unlock()

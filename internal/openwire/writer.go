@@ -41,13 +41,16 @@ func (c *conn) writeLoop() {
 		if len(buf) == 0 {
 			return true
 		}
+		// Encoded for the wire: the deliveries count as received before the
+		// write, so a consumer closed right after reading one sees the
+		// redelivery counter rise.
+		for _, d := range sent {
+			d.MarkSent()
+		}
 		if !c.write(buf) {
 			return false
 		}
 		lastWrite = time.Now()
-		for _, d := range sent {
-			d.MarkSent()
-		}
 		clear(sent)
 		sent = sent[:0]
 		buf = buf[:0]
