@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"sync"
@@ -11,6 +13,9 @@ import (
 	"time"
 
 	"amq/internal/stomp/frame"
+
+	"github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
 // stompConn is a minimal raw STOMP 1.2 client for the crash tests.
@@ -58,11 +63,23 @@ func (c *stompConn) next() (*frame.Frame, error) {
 }
 
 func crashConfig(store string) string {
+	return crashConfigWith(store, "")
+}
+
+// crashConfigWith builds the crash test's activemq.xml; jdbcURL names the
+// database for the postgres and mysql stores.
+func crashConfigWith(store, jdbcURL string) string {
 	persistence := `<persistenceAdapter><levelDB directory="${activemq.data}/leveldb"/></persistenceAdapter>`
-	if store == "sqlite" {
+	bean := ""
+	switch store {
+	case "sqlite":
 		persistence = `<persistenceAdapter><jdbcPersistenceAdapter dataDirectory="${activemq.data}/sql"/></persistenceAdapter>`
+	case "postgres", "mysql":
+		persistence = `<persistenceAdapter><jdbcPersistenceAdapter dataSource="#ds"/></persistenceAdapter>`
+		bean = `<bean id="ds" class="org.apache.commons.dbcp2.BasicDataSource"><property name="url" value="` + jdbcURL + `"/></bean>`
 	}
 	return `<beans xmlns="http://www.springframework.org/schema/beans">
+  ` + bean + `
   <broker xmlns="http://activemq.apache.org/schema/core" brokerName="crash" dataDirectory="${activemq.data}">
     ` + persistence + `
     <transportConnectors><transportConnector name="stomp" uri="stomp://127.0.0.1:0"/></transportConnectors>
@@ -79,10 +96,13 @@ func TestCrashNoReceiptedMessageLost(t *testing.T) {
 	if os.Getenv("AMQ_LONG") != "" {
 		rounds = 25
 	}
-	for _, st := range []string{"leveldb", "sqlite"} {
+	for _, st := range []string{"leveldb", "sqlite", "postgres", "mysql"} {
 		t.Run(st, func(t *testing.T) {
 			dir := t.TempDir()
 			cfg := crashConfig(st)
+			if st == "postgres" || st == "mysql" {
+				cfg = crashConfigWith(st, freshDatabase(t, st))
+			}
 			total := 0
 			for round := 0; round < rounds; round++ {
 				n := crashRound(t, cfg, dir, round)
@@ -245,4 +265,46 @@ func crashRound(t *testing.T, cfg, dir string, round int) int {
 	}
 	p2.stop()
 	return checked + len(acked)
+}
+
+// freshDatabase creates an empty database on the test servers that
+// scripts/test-deps.sh started and returns its JDBC URL.
+func freshDatabase(t *testing.T, kind string) string {
+	name := fmt.Sprintf("amqcrash%d", rand.IntN(1<<30))
+	switch kind {
+	case "postgres":
+		dsn := os.Getenv("AMQ_TEST_PG_DSN")
+		if dsn == "" {
+			t.Skip("AMQ_TEST_PG_DSN not set (make test starts PostgreSQL)")
+		}
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(dsn)
+		user := u.User.Username()
+		return fmt.Sprintf("jdbc:postgresql://%s/%s?user=%s", u.Host, name, user)
+	default:
+		dsn := os.Getenv("AMQ_TEST_MYSQL_DSN")
+		if dsn == "" {
+			t.Skip("AMQ_TEST_MYSQL_DSN not set (make test starts MariaDB)")
+		}
+		cfg, err := mysql.ParseDSN(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := sql.Open("mysql", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("jdbc:mysql://%s/%s?user=%s&amp;password=%s", cfg.Addr, name, cfg.User, cfg.Passwd)
+	}
 }
