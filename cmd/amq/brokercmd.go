@@ -179,7 +179,11 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 	if names := server.UnsupportedElements(cfg); len(names) > 0 {
 		fmt.Fprintln(stdout, "warning: parsed but not acted on by this version: "+strings.Join(names, ", "))
 	}
-	if _, err := server.New(cfg, server.Options{Store: memory.New()}); err != nil {
+	srv, err := server.New(cfg, server.Options{Store: memory.New(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return exitError{code: 1, msg: err.Error()}
+	}
+	if err := srv.CheckTLS(); err != nil {
 		return exitError{code: 1, msg: err.Error()}
 	}
 	fmt.Fprintf(stdout, "%s: OK (%d warnings)\n", cfg.File, len(warns))

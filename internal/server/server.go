@@ -373,27 +373,48 @@ func (s *Server) openOpenWire(name string, tc *config.TransportConnector) error 
 	return nil
 }
 
+// CheckTLS loads the keystores the TLS connectors need, so `amq validate`
+// reports a wrong password or a missing file as start-up would.
+func (s *Server) CheckTLS() error {
+	for _, tc := range s.cfg.Broker.TransportConnectors {
+		if tc.URI.TLS() {
+			if _, err := s.tlsConfig(tc); err != nil {
+				return err
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+func (s *Server) tlsConfig(tc *config.TransportConnector) (*tls.Config, error) {
+	if s.tls == nil {
+		sc := s.cfg.Broker.SSLContext
+		if sc == nil {
+			sc = transport.SSLContextFromOpts(os.Getenv("ACTIVEMQ_SSL_OPTS"))
+		}
+		if sc == nil {
+			return nil, fmt.Errorf("%s: transport connector %s uses TLS but no <sslContext> (or ACTIVEMQ_SSL_OPTS keyStore) is configured", tc.Pos, tc.URI.Raw)
+		}
+		cfg, err := transport.TLSConfig(sc, s.cfg.ResolvePath, false, false)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", tc.Pos, err)
+		}
+		s.tls = cfg
+	}
+	return s.tls, nil
+}
+
 // listen binds a connector, with TLS from <sslContext> (or
 // ACTIVEMQ_SSL_OPTS) for the ssl schemes.
 func (s *Server) listen(tc *config.TransportConnector) (net.Listener, error) {
 	u := tc.URI
 	var base *tls.Config
 	if u.TLS() {
-		if s.tls == nil {
-			sc := s.cfg.Broker.SSLContext
-			if sc == nil {
-				sc = transport.SSLContextFromOpts(os.Getenv("ACTIVEMQ_SSL_OPTS"))
-			}
-			if sc == nil {
-				return nil, fmt.Errorf("%s: transport connector %s uses TLS but no <sslContext> (or ACTIVEMQ_SSL_OPTS keyStore) is configured", tc.Pos, u.Raw)
-			}
-			cfg, err := transport.TLSConfig(sc, s.cfg.ResolvePath, false, false)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", tc.Pos, err)
-			}
-			s.tls = cfg
+		var err error
+		if base, err = s.tlsConfig(tc); err != nil {
+			return nil, err
 		}
-		base = s.tls
 	}
 	l, err := transport.Listen(u, base)
 	if err != nil {
