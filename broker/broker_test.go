@@ -570,3 +570,39 @@ func TestWildcardQueueConsumer(t *testing.T) {
 		t.Fatalf("composite consumer got %v", got)
 	}
 }
+
+// Spilled non-persistent messages racing with a consumer: none lost, none twice.
+func TestSpillConcurrentExactlyOnce(t *testing.T) {
+	pol := func(d Destination) Policy { p := DefaultPolicy(); p.PageWindow = 16 << 10; return p }
+	b, _ := New(Config{PolicyFor: pol, TempStore: memory.New()})
+	b.Start(context.Background())
+	defer b.Close()
+	q := QueueDest("spillrace")
+	const producers, per = 2, 3000
+	cons, _ := b.NewClient("")
+	s, _ := cons.Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, true)
+	for p := 0; p < producers; p++ {
+		go func(p int) {
+			c, _ := b.NewClient("")
+			for i := 0; i < per; i++ {
+				m := &Message{Dest: q, Body: []byte(fmt.Sprintf("%d-%d-%s", p, i, make([]byte, 200))), Priority: 4, Persistent: i%7 == 0}
+				c.Conn().Send(m, nil, nil)
+			}
+		}(p)
+	}
+	seen := map[string]bool{}
+	for len(seen) < producers*per {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		d, err := s.Receive(ctx)
+		cancel()
+		if err != nil {
+			st, _ := b.QueueStats(q)
+			t.Fatalf("stalled after %d messages: %v; stats %+v", len(seen), err, st)
+		}
+		k := string(d.Msg.Body[:12])
+		if seen[k] {
+			t.Fatalf("duplicate %q", k)
+		}
+		seen[k] = true
+	}
+}

@@ -391,8 +391,14 @@ func (q *msgQueue) pageIn() {
 			q.mu.Unlock()
 			return
 		}
+		// Entries that arrived during the read were never counted as
+		// store-only, so reading their records must not be subtracted.
+		arrived := make(map[uint64]bool, len(q.arrived))
+		for _, e := range q.arrived {
+			arrived[e.seq] = true
+		}
 		loaded := make(map[uint64]bool, len(es))
-		n := 0
+		var counted int64
 		for _, e := range es {
 			q.loadCursor = e.seq
 			if _, inTransit := q.reserved[e.seq]; inTransit {
@@ -400,9 +406,11 @@ func (q *msgQueue) pageIn() {
 			}
 			loaded[e.seq] = true
 			q.insertLocked(e)
-			n++
+			if !arrived[e.seq] {
+				counted++
+			}
 		}
-		q.storeOnly -= int64(n)
+		q.storeOnly -= counted
 		// Stored entries that arrived during the read: one the read saw is
 		// already in; one at or below the new cursor is older than what
 		// remains in the store and joins memory; the rest stay store-only.
