@@ -120,40 +120,53 @@ func (b *Broker) destAdvisory(d Destination, remove bool) {
 	b.advise(&Advisory{Type: typ, Dest: d, Remove: remove})
 }
 
-// replayTemps sends the live temporary destinations to a new subscriber of
-// the TempQueue/TempTopic advisory topics, so a JMS client learns of temp
-// destinations created before it connected.
+// replayTemps sends the existing destinations to a new subscriber of the
+// Queue, Topic, TempQueue and TempTopic advisory topics, as ActiveMQ does:
+// a JMS client learns of temp destinations created before it connected, a
+// tool of the queues that exist.
 func (b *Broker) replayTemps(c *Consumer) {
-	wantQ, wantT := false, false
+	want := map[DestKind]bool{}
 	for _, name := range strings.Split(c.opts.Dest.Name, ",") {
 		switch strings.TrimSpace(name) {
 		case AdvisoryPrefix + "TempQueue":
-			wantQ = true
+			want[TempQueue] = true
 		case AdvisoryPrefix + "TempTopic":
-			wantT = true
+			want[TempTopic] = true
+		case AdvisoryPrefix + "Queue":
+			want[Queue] = true
+		case AdvisoryPrefix + "Topic":
+			want[Topic] = true
 		}
 	}
-	if !wantQ && !wantT {
+	if len(want) == 0 {
 		return
 	}
 	b.mu.RLock()
 	var ds []Destination
 	for key, owner := range b.temps {
 		d, err := ParseDestination(key)
-		if err != nil || owner == nil {
-			continue
-		}
-		if (d.Kind == TempQueue && wantQ) || (d.Kind == TempTopic && wantT) {
+		if err == nil && owner != nil && want[d.Kind] {
 			ds = append(ds, d)
+		}
+	}
+	if want[Queue] {
+		for _, q := range b.queues {
+			if q.dest.Kind == Queue {
+				ds = append(ds, q.dest)
+			}
+		}
+	}
+	if want[Topic] {
+		for _, t := range b.topics {
+			if t.dest.Kind == Topic && !IsAdvisory(t.dest) && !IsWildcard(t.dest.Name) {
+				ds = append(ds, t.dest)
+			}
 		}
 	}
 	b.mu.RUnlock()
 	var es []*entry
 	for _, d := range ds {
-		typ := "TempQueue"
-		if d.Kind == TempTopic {
-			typ = "TempTopic"
-		}
+		typ := map[DestKind]string{Queue: "Queue", Topic: "Topic", TempQueue: "TempQueue", TempTopic: "TempTopic"}[d.Kind]
 		a := &Advisory{Type: typ, Dest: d}
 		es = append(es, &entry{msg: b.advisoryMessage(a, a.Topic()), seq: b.nextSeq()})
 	}

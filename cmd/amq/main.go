@@ -17,6 +17,7 @@ import (
 	"amq/internal/auth"
 	"amq/internal/loadtool"
 	"amq/internal/mgmtcli"
+	"amq/internal/migrate"
 )
 
 const usage = `Usage: amq <command> [options]
@@ -42,6 +43,8 @@ Management (over the console's HTTP API; --url http://127.0.0.1:8161 --user --pa
   purge      [--msgsel SELECTOR] QUEUE
 
 Tools:
+  migrate    move queued messages from a running ActiveMQ over STOMP
+             (--from stomp://old-host:61613 [--queues PATTERN] [--dry-run])
   encrypt    --password P --input TEXT   encrypt a value for ENC(...) in properties files
   decrypt    --password P --input ENC    decrypt one
 
@@ -91,6 +94,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		var ue *mgmtcli.UsageError
 		if errors.As(err, &ue) {
 			fmt.Fprintln(stderr, "amq "+cmd+": "+ue.Error())
+			return 2
+		}
+	case "migrate":
+		err = migrate.Run(ctx, rest, stdout, stderr)
+		var ue *migrate.UsageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(stderr, "amq migrate: "+ue.Error())
 			return 2
 		}
 	case "encrypt", "decrypt":

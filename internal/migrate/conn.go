@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -91,9 +92,10 @@ type stompConn struct {
 	nc   net.Conn
 	rd   *frame.Reader
 
-	ver    string
-	enc    frame.Encoder
-	server string // CONNECTED server header
+	ver     string
+	enc     frame.Encoder
+	server  string // CONNECTED server header
+	session string // CONNECTED session header
 
 	out          []byte
 	writeTimeout time.Duration
@@ -184,6 +186,7 @@ func (c *stompConn) handshake(deadline time.Time) error {
 				c.ver = v
 			}
 			c.server, _ = f.Get("server")
+			c.session, _ = f.Get("session")
 			c.rd.SetVersion(c.ver)
 			c.enc = frame.NewEncoder(c.ver)
 			return nil
@@ -240,6 +243,17 @@ func (c *stompConn) take(dst []*frame.Frame) ([]*frame.Frame, error) {
 	return dst, nil
 }
 
+// unread puts frames back in front of those not taken yet.
+func (c *stompConn) unread(fs []*frame.Frame) {
+	if len(fs) == 0 {
+		return
+	}
+	c.mu.Lock()
+	c.in = append(append(make([]*frame.Frame, 0, len(fs)+len(c.in)), fs...), c.in...)
+	c.mu.Unlock()
+	c.signal()
+}
+
 func (c *stompConn) connErr(err error) error {
 	var le *frame.LimitError
 	var pe *frame.ProtocolError
@@ -248,6 +262,10 @@ func (c *stompConn) connErr(err error) error {
 		return fmt.Errorf("%s %s sent a bad frame: %v", c.role, c.ep, err)
 	case errors.Is(err, net.ErrClosed):
 		return fmt.Errorf("%s %s: connection closed", c.role, c.ep)
+	case errors.Is(err, io.EOF):
+		return fmt.Errorf("%s %s closed the connection", c.role, c.ep)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%s %s closed the connection in the middle of a frame", c.role, c.ep)
 	}
 	return fmt.Errorf("%s %s: connection lost: %v", c.role, c.ep, err)
 }
@@ -333,10 +351,11 @@ func (c *stompConn) await(ctx context.Context, receiptID string, timeout time.Du
 	for {
 		var err error
 		buf, err = c.take(buf[:0])
-		for _, f := range buf {
+		for i, f := range buf {
 			switch f.Command {
 			case frame.RECEIPT:
 				if id, _ := f.Get("receipt-id"); id == receiptID {
+					c.unread(buf[i+1:])
 					return nil
 				}
 			case frame.ERROR:
@@ -388,6 +407,22 @@ type brokerError struct {
 }
 
 func (e *brokerError) Error() string { return e.role + " " + e.ep.String() + " sent ERROR: " + e.text }
+
+// brokerID is what a connection's session id (ActiveMQ's and this
+// broker's: ID:host-port-startMs-n:connection) says about the broker
+// process: the part before the connection number. It is "" when the
+// session has another shape.
+func (c *stompConn) brokerID() string {
+	s := c.session
+	if !strings.HasPrefix(s, "ID:") {
+		return ""
+	}
+	i := strings.LastIndexByte(s, ':')
+	if i <= len("ID:") {
+		return ""
+	}
+	return s[:i]
+}
 
 // errorText renders an ERROR frame's message header, with the body when it
 // says more.

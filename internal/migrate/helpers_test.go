@@ -79,13 +79,17 @@ func (tb *testBroker) waitQueueSize(t *testing.T, name string, want int64) {
 	}
 }
 
-// rawClient is a bare STOMP client on the project's frame codec.
+// rawClient is a bare STOMP client on the project's frame codec. A
+// goroutine reads, since the Reader's errors (a read timeout included) are
+// final.
 type rawClient struct {
-	t   *testing.T
-	nc  net.Conn
-	rd  *frame.Reader
-	ver string
-	n   int
+	t      *testing.T
+	nc     net.Conn
+	rd     *frame.Reader
+	ver    string
+	n      int
+	frames chan *frame.Frame
+	rerr   error // set before frames is closed
 }
 
 func dialRaw(t *testing.T, addr, version string) *rawClient {
@@ -94,18 +98,36 @@ func dialRaw(t *testing.T, addr, version string) *rawClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &rawClient{t: t, nc: nc, rd: frame.NewReader(nc, frame.Limits{})}
+	c := &rawClient{t: t, nc: nc, rd: frame.NewReader(nc, frame.Limits{}), frames: make(chan *frame.Frame, 1024)}
 	t.Cleanup(func() { nc.Close() })
 	c.write(&frame.Frame{Command: frame.CONNECT, Headers: []frame.Header{{Key: "accept-version", Value: version}, {Key: "host", Value: "localhost"}}})
-	f := c.read(5 * time.Second)
-	if f.Command != frame.CONNECTED {
-		t.Fatalf("CONNECT: got %s %v", f.Command, f.Headers)
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var f *frame.Frame
+	for f == nil && err == nil {
+		f, err = c.rd.ReadFrame()
 	}
+	if err != nil || f.Command != frame.CONNECTED {
+		t.Fatalf("CONNECT: %v %v", err, f)
+	}
+	nc.SetReadDeadline(time.Time{})
 	c.ver, _ = f.Get("version")
 	if c.ver == "" {
 		c.ver = frame.V10
 	}
 	c.rd.SetVersion(c.ver)
+	go func() {
+		for {
+			f, err := c.rd.ReadFrame()
+			if err != nil {
+				c.rerr = err
+				close(c.frames)
+				return
+			}
+			if f != nil {
+				c.frames <- f
+			}
+		}
+	}()
 	return c
 }
 
@@ -116,7 +138,7 @@ func (c *rawClient) write(f *frame.Frame) {
 	}
 }
 
-// read returns the next frame (heart-beats skipped) or fails the test.
+// read returns the next frame or fails the test.
 func (c *rawClient) read(timeout time.Duration) *frame.Frame {
 	c.t.Helper()
 	f, err := c.tryRead(timeout)
@@ -126,17 +148,17 @@ func (c *rawClient) read(timeout time.Duration) *frame.Frame {
 	return f
 }
 
+var errQuiet = errors.New("nothing received")
+
 func (c *rawClient) tryRead(timeout time.Duration) (*frame.Frame, error) {
-	c.nc.SetReadDeadline(time.Now().Add(timeout))
-	defer c.nc.SetReadDeadline(time.Time{})
-	for {
-		f, err := c.rd.ReadFrame()
-		if err != nil {
-			return nil, err
+	select {
+	case f, ok := <-c.frames:
+		if !ok {
+			return nil, c.rerr
 		}
-		if f != nil {
-			return f, nil
-		}
+		return f, nil
+	case <-time.After(timeout):
+		return nil, errQuiet
 	}
 }
 
@@ -169,11 +191,10 @@ func (c *rawClient) drain(queue string, quiet time.Duration) []*frame.Frame {
 	var out []*frame.Frame
 	for {
 		f, err := c.tryRead(quiet)
+		if err == errQuiet {
+			break
+		}
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				break
-			}
 			c.t.Fatalf("drain %s: %v", queue, err)
 		}
 		if f.Command == frame.ERROR {

@@ -22,6 +22,10 @@ Moves the messages waiting in the queues of a running ActiveMQ (or any STOMP
 broker) into this one. Each message is sent to the target with a receipt and
 acknowledged on the source only once the target confirmed it: an interrupted
 run loses nothing (a message in flight may arrive twice) and can be run again.
+Headers, properties, priority, persistence, expiry, correlation-id, type,
+reply-to and group headers are kept; the source's message-id is kept as the
+property amq.migrate.original-id. Expired messages are acked on the source and
+counted, not moved. Dead-letter and advisory queues are skipped.
 
 Source:
   --from URL              source broker: stomp://host:61613, stomp+ssl://host:61612
@@ -46,6 +50,7 @@ Run:
   --discover D            how long to collect queue advisories (default 1s)
   --timeout D             connect, receipt and write timeout (default 30s)
   --insecure              accept any TLS certificate
+  --progress-interval D   progress line period (default 250ms on a terminal, 5s otherwise)
 `
 
 // UsageError is a command-line mistake (exit status 2 by convention).
@@ -171,6 +176,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := m.ensureTarget(ctx); err != nil {
 		return err
 	}
+	if id := m.src.brokerID(); id != "" && id == m.dst.brokerID() {
+		return fmt.Errorf("--from %s and --to %s are the same broker (%s): moving its queues onto themselves would never end", o.from, o.to, id)
+	}
 	return m.moveAll(ctx, queues, stdout, stderr)
 }
 
@@ -235,8 +243,8 @@ func (m *mover) resolve(ctx context.Context, stderr io.Writer) ([]discovered, er
 func (m *mover) dryRun(ctx context.Context, queues []discovered, stdout, stderr io.Writer) error {
 	o := m.o
 	fmt.Fprintf(stdout, "Dry run: %d queue(s) of %s would move to %s; nothing is moved.\n", len(queues), o.from, o.to)
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "QUEUE\tMESSAGES\t")
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "QUEUE\tMESSAGES")
 	var total int64
 	unknown := false
 	var firstErr error
@@ -261,13 +269,13 @@ func (m *mover) dryRun(ctx context.Context, queues []discovered, stdout, stderr 
 		} else {
 			unknown = true
 		}
-		fmt.Fprintf(tw, "%s\t%s\t\n", q.name, cell)
+		fmt.Fprintf(tw, "%s\t%s\n", q.name, cell)
 	}
 	t := fmt.Sprint(total)
 	if unknown {
 		t += "+"
 	}
-	fmt.Fprintf(tw, "TOTAL\t%s\t\n", t)
+	fmt.Fprintf(tw, "TOTAL\t%s\n", t)
 	tw.Flush()
 	if unknown && firstErr == nil {
 		fmt.Fprintf(stdout, "? = not counted: the source does not say it is ActiveMQ, whose browser:true subscriptions count without consuming; --admin-url gives sizes.\n")
@@ -295,6 +303,20 @@ func (m *mover) moveAll(ctx context.Context, queues []discovered, stdout, stderr
 		}
 		p.begin(q.name)
 		r := m.moveQueue(ctx, q.name)
+		// Messages delivered after the idle time went back to the queue (the
+		// source paused longer than --idle): take another pass while passes
+		// make progress.
+		for r.err == nil && r.left > 0 && ctx.Err() == nil {
+			more := m.moveQueue(ctx, q.name)
+			r.busy = r.elapsed + more.busy
+			r.elapsed += more.elapsed
+			r.moved += more.moved
+			r.expired += more.expired
+			r.left, r.err = more.left, more.err
+			if more.moved == 0 && more.expired == 0 {
+				break
+			}
+		}
 		p.end()
 		switch {
 		case r.err != nil:
@@ -343,6 +365,12 @@ func printSummary(w io.Writer, results []queueResult) int {
 		busy += r.busy
 		res := "ok"
 		switch {
+		case r.err != nil && errors.Is(r.err, context.Canceled):
+			res = "INTERRUPTED"
+			if r.moved == 0 && r.elapsed == 0 {
+				res += " (not started)"
+			}
+			failed++
 		case r.err != nil:
 			res = "FAILED: " + r.err.Error()
 			failed++

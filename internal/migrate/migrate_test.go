@@ -98,7 +98,7 @@ func TestMigrateQueues(t *testing.T) {
 	}
 	for _, args := range [][]string{
 		{"--admin-url", feed, "--admin-user", "admin", "--admin-password", "admin"}, // sizes from the feed
-		{"--queues", "ORDERS,ORDERS.EU,ORDERS.EU.DE,SALES.AUDIT,BILLING"},             // counted by browsing
+		{"--queues", "ORDERS,ORDERS.EU,ORDERS.EU.DE,SALES.AUDIT,BILLING"},           // counted by browsing
 	} {
 		err, out, errOut = runMigrate(ctx, append([]string{"--from", src.url(), "--to", dst.url(), "--dry-run"}, args...)...)
 		if err != nil {
@@ -126,7 +126,7 @@ func TestMigrateQueues(t *testing.T) {
 	// The move, with a pattern.
 	err, out, errOut = runMigrate(ctx, "--from", src.url(), "--to", dst.url(),
 		"--queues", "ORDERS.>,*.AUDIT,ActiveMQ.>", "--admin-url", feed, "--admin-user", "admin", "--admin-password", "admin",
-		"--idle", "300ms", "--prefetch", "16")
+		"--idle", "1s", "--prefetch", "16")
 	if err != nil {
 		t.Fatalf("migrate: %v\n%s%s", err, out, errOut)
 	}
@@ -161,7 +161,9 @@ func TestMigrateQueues(t *testing.T) {
 	c := dialRaw(t, dst.addr, "1.2")
 	got := map[string]*frame.Frame{}
 	for _, q := range []string{"ORDERS", "ORDERS.EU", "ORDERS.EU.DE", "SALES.AUDIT"} {
-		for _, f := range c.drain(q, 300*time.Millisecond) {
+		fs := c.drain(q, 300*time.Millisecond)
+		t.Logf("drained %s: %d", q, len(fs))
+		for _, f := range fs {
 			seq := header(f, "seq")
 			if got[seq] != nil {
 				t.Fatalf("message seq=%s arrived twice", seq)
@@ -273,7 +275,7 @@ func TestTargetGoesAway(t *testing.T) {
 	onTarget := dst.queueSize("BIG")
 	// The migrator's source connection is gone: unacked messages are back.
 	deadline = time.Now().Add(10 * time.Second)
-	for src.b.Queues() == nil || inFlight(src, "BIG") > 0 {
+	for inFlight(src, "BIG") > 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("source still has messages in flight")
 		}
@@ -328,7 +330,7 @@ func TestTargetRefuses(t *testing.T) {
 		p.send("/queue/SECRET", []byte("s"+strconv.Itoa(i)), "persistent", "true")
 		p.send("/queue/OPEN", []byte("o"+strconv.Itoa(i)))
 	}
-	err, out, errOut := runMigrate(context.Background(), "--from", src.url(), "--to", dst.url(), "--queues", "SECRET,OPEN", "--idle", "300ms")
+	err, out, errOut := runMigrate(context.Background(), "--from", src.url(), "--to", dst.url(), "--queues", "SECRET,OPEN", "--idle", "1s")
 	if err == nil {
 		t.Fatalf("migrate succeeded:\n%s", out)
 	}
@@ -372,7 +374,7 @@ func TestOtherStompSource(t *testing.T) {
 		t.Errorf("stderr: %s", errOut)
 	}
 
-	err, out, errOut = runMigrate(context.Background(), "--from", fs.url(), "--to", dst.url(), "--queues", "APP.>", "--idle", "200ms")
+	err, out, errOut = runMigrate(context.Background(), "--from", fs.url(), "--to", dst.url(), "--queues", "APP.>", "--idle", "500ms")
 	if err != nil {
 		t.Fatalf("migrate: %v\n%s%s", err, out, errOut)
 	}
@@ -530,8 +532,71 @@ func TestUsage(t *testing.T) {
 			t.Errorf("Run(%q) = %v, want a UsageError", args, err)
 		}
 	}
+	// The same broker under another name.
+	b := startBroker(t, "one", nil)
+	_, port, _ := strings.Cut(b.addr, ":")
+	err := Run(context.Background(), []string{"--from", b.url(), "--to", "stomp://localhost:" + port, "--queues", "Q"}, &strings.Builder{}, &strings.Builder{})
+	if err == nil || !strings.Contains(err.Error(), "are the same broker") {
+		t.Errorf("same broker: %v", err)
+	}
 	var errOut strings.Builder
 	if err := Run(context.Background(), []string{"--help"}, &strings.Builder{}, &errOut); err != nil || !strings.Contains(errOut.String(), "--dry-run") {
 		t.Errorf("--help: %v\n%s", err, errOut.String())
+	}
+}
+
+// Interrupting a run (Ctrl-C) stops after the messages in flight are
+// confirmed and acked: each message is on exactly one broker.
+func TestInterrupt(t *testing.T) {
+	src := startBroker(t, "src", nil)
+	dst := startBroker(t, "dst", nil)
+	const total = 20000
+	p := dialRaw(t, src.addr, "1.2")
+	for i := range total {
+		f := &frame.Frame{Command: frame.SEND, Body: []byte("m" + strconv.Itoa(i))}
+		f.Add("destination", "/queue/WORK")
+		f.Add("persistent", "true")
+		p.write(f)
+	}
+	src.waitQueueSize(t, "WORK", total)
+	p.send("/queue/LATER", []byte("not started"))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	var err error
+	var out, errOut string
+	go func() {
+		defer close(done)
+		err, out, errOut = runMigrate(ctx, "--from", src.url(), "--to", dst.url(), "--queues", "WORK,LATER", "--prefetch", "200")
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for dst.queueSize("WORK") < 1000 {
+		if time.Now().After(deadline) {
+			t.Fatal("nothing reached the target")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+	t.Logf("err: %v\nstdout:\n%sstderr:\n%s", err, out, errOut)
+	if err == nil || !strings.Contains(err.Error(), "interrupted") || !hasRow(out, "LATER", "0") || !strings.Contains(out, "INTERRUPTED") {
+		t.Fatalf("err %v", err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for inFlight(src, "WORK") > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("source still has messages in flight")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	onSource, onTarget := src.queueSize("WORK"), dst.queueSize("WORK")
+	if onSource+onTarget != total || onSource == 0 {
+		t.Fatalf("%d on the source + %d on the target, want %d with some left", onSource, onTarget, total)
+	}
+	if r := row(out, "WORK"); len(r) < 2 || r[1] != strconv.FormatInt(onTarget, 10) {
+		t.Errorf("summary says %v moved, the target holds %d", r, onTarget)
+	}
+	if src.queueSize("LATER") != 1 {
+		t.Error("LATER was touched")
 	}
 }

@@ -294,11 +294,6 @@ func (m *mover) moveQueue(ctx context.Context, name string) (res queueResult) {
 				stop(err, drainWait)
 			}
 		}
-		if dstDead {
-			// Their fate is unknown: unacked, they return to the source.
-			clear(pending)
-		}
-
 		nowMs := now.UnixMilli()
 		for !draining && len(backlog) > 0 && len(pending) < window {
 			f := backlog[0]
@@ -323,7 +318,6 @@ func (m *mover) moveQueue(ctx context.Context, name string) (res queueResult) {
 		if !dstDead {
 			if err := dst.flush(); err != nil {
 				dstDead = true
-				clear(pending)
 				stop(err, 0)
 			}
 		}
@@ -374,6 +368,8 @@ func (m *mover) moveQueue(ctx context.Context, name string) (res queueResult) {
 			stop(ctx.Err(), 2*time.Second)
 		}
 	}
+	// Sent without an answer: unacked, they return to the source, and the
+	// target may or may not have stored them.
 	unconfirmed := len(pending)
 
 	if !srcDead {
