@@ -81,15 +81,19 @@ func (c *Client) Subscribe(o SubscribeOptions, autoAck bool) (*Subscription, err
 
 // Receive waits for the next delivery.
 func (s *Subscription) Receive(ctx context.Context) (*Delivery, error) {
-	select {
-	case d := <-s.ch:
-		d.MarkSent()
-		if s.autoAck {
-			s.cons.AckDelivered([]*Delivery{d})
+	for {
+		select {
+		case d := <-s.ch:
+			if !d.MarkSent() {
+				continue // returned to its queue meanwhile
+			}
+			if s.autoAck {
+				s.cons.AckDelivered([]*Delivery{d})
+			}
+			return d, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		return d, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
 	}
 }
 

@@ -40,6 +40,10 @@ type SubscribeOptions struct {
 	Browser     bool
 	// Retroactive asks for the topic's recent messages (subscriptionRecoveryPolicy).
 	Retroactive bool
+	// AutoAck says the adapter acknowledges each delivery as it writes it
+	// (STOMP ack:auto): a delivery claimed for the wire counts as consumed
+	// even if the consumer closes before the ack lands.
+	AutoAck bool
 }
 
 // Errors the adapters map to their protocol's error replies.

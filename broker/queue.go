@@ -718,7 +718,7 @@ func (q *msgQueue) ackOp(e *entry) store.Op {
 // returnLocked puts an in-flight entry back at its place in the pending order,
 // flagged redelivered; past the redelivery limit it becomes a dead letter.
 func (q *msgQueue) returnLocked(e *entry, d *deferred) {
-	if dl := e.delivery; dl != nil && !dl.sent.Load() && e.deliveries > 0 {
+	if dl := e.delivery; dl != nil && dl.revoke() && e.deliveries > 0 {
 		// Never reached the client: it does not count as a delivery.
 		e.deliveries--
 	}
@@ -776,11 +776,16 @@ func (q *msgQueue) removeConsumer(c *Consumer) {
 	var d deferred
 	for e := c.uhead; e != nil; {
 		next := e.cnext
-		if e.txAck != nil {
+		switch {
+		case e.txAck != nil:
 			// Acked in an open transaction: the transaction owns it now.
 			q.unlink(e)
 			q.inflight++ // still in flight until commit/abort
-		} else {
+		case c.opts.AutoAck && e.delivery != nil && e.delivery.state.Load() == 1:
+			// Already on the wire to an auto-ack client: consumed.
+			q.unlink(e)
+			q.finish(e, &d)
+		default:
 			q.returnLocked(e, &d)
 		}
 		e = next
@@ -927,12 +932,22 @@ type Delivery struct {
 	Redelivered   bool
 	GroupFirst    bool // JMSXGroupFirstForConsumer
 	e             *entry
-	sent          atomic.Bool
+	// state: 0 queued for the writer, 1 sent (counts as received), 2
+	// revoked (returned to the queue before it was written).
+	state atomic.Int32
 }
 
-// MarkSent records that the delivery reached the client's socket, so that a
-// later return to the queue counts it as a delivery attempt.
-func (d *Delivery) MarkSent() { d.sent.Store(true) }
+// MarkSent claims the delivery for the wire. It reports false when the
+// message was meanwhile returned to its queue (the consumer closed): the
+// adapter must then not write it, or the client would see it twice.
+// Once claimed, a later return counts it as a delivery attempt.
+func (d *Delivery) MarkSent() bool {
+	return d.state.CompareAndSwap(0, 1) || d.state.Load() == 1
+}
+
+// revoke withdraws a delivery not yet claimed by the writer; it reports
+// whether it was withdrawn (false: the client already has it).
+func (d *Delivery) revoke() bool { return d.state.CompareAndSwap(0, 2) }
 
 func itoa(n int) string {
 	if n == 0 {

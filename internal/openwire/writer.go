@@ -41,12 +41,9 @@ func (c *conn) writeLoop() {
 		if len(buf) == 0 {
 			return true
 		}
-		// Encoded for the wire: the deliveries count as received before the
-		// write, so a consumer closed right after reading one sees the
-		// redelivery counter rise.
-		for _, d := range sent {
-			d.MarkSent()
-		}
+		// The deliveries were claimed (MarkSent) as they were encoded, so
+		// a consumer closed right after reading one sees the redelivery
+		// counter rise.
 		if !c.write(buf) {
 			return false
 		}
@@ -87,7 +84,7 @@ func (c *conn) writeLoop() {
 			var err error
 			switch {
 			case it.d != nil:
-				if it.k.closed.Load() {
+				if it.k.closed.Load() || (it.d.Consumer != nil && !it.d.MarkSent()) {
 					// Returned to its queue when the consumer closed.
 					continue
 				}

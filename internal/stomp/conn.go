@@ -643,7 +643,7 @@ func (c *conn) onSubscribe(f *frame.Frame) error {
 	default:
 		return errf("Invalid ack mode: %s", ack)
 	}
-	o := broker.SubscribeOptions{Dest: dest, Prefetch: -1}
+	o := broker.SubscribeOptions{Dest: dest, Prefetch: -1, AutoAck: ack == "auto"}
 	if sel, ok := f.Get("selector"); ok && strings.TrimSpace(sel) != "" {
 		// STOMP headers are strings: let numeric comparisons read them,
 		// as ActiveMQ does for STOMP subscriptions.

@@ -615,3 +615,43 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		t.Fatalf("%d goroutines before, %d after close:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+// An auto-ack subscriber that leaves mid-stream: every message reaches
+// exactly one of it and its successor, however much was in flight.
+func TestAutoAckLeaveNoDuplicates(t *testing.T) {
+	ts := startServer(t, nil)
+	const n = 20000
+	p := dialRaw(t, ts.addr)
+	p.connect("1.2")
+	go func() {
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(p.nc, "SEND\ndestination:/queue/leave\n\n%d\x00", i)
+		}
+	}()
+	seen := map[string]int{}
+	c1 := dialRaw(t, ts.addr)
+	c1.connect("1.2")
+	c1.send("SUBSCRIBE\nid:1\ndestination:/queue/leave\nack:auto\n\n\x00")
+	for i := 0; i < n/2; i++ {
+		seen[string(c1.read().Body)]++
+	}
+	c1.send("DISCONNECT\nreceipt:bye\n\n\x00")
+	for {
+		f := c1.read()
+		if f.Command == "RECEIPT" {
+			break
+		}
+		seen[string(f.Body)]++ // written before the DISCONNECT was handled
+	}
+	c2 := dialRaw(t, ts.addr)
+	c2.connect("1.2")
+	c2.send("SUBSCRIBE\nid:2\ndestination:/queue/leave\nack:auto\n\n\x00")
+	for len(seen) < n {
+		seen[string(c2.read().Body)]++
+	}
+	for k, v := range seen {
+		if v != 1 {
+			t.Fatalf("message %s delivered %d times", k, v)
+		}
+	}
+}

@@ -54,6 +54,12 @@ func (c *conn) writeLoop() {
 			it := &items[i]
 			switch {
 			case it.d != nil:
+				// Claim it for the wire; one returned to its queue
+				// meanwhile (its consumer closed) is not written.
+				if it.d.Consumer != nil && !it.d.MarkSent() {
+					it.d = nil
+					continue
+				}
 				buf = c.appendMessage(buf, it.d, it.sub)
 			case it.raw != nil:
 				buf = append(buf, it.raw...)
@@ -72,7 +78,6 @@ func (c *conn) writeLoop() {
 			if it.d == nil || it.d.Consumer == nil {
 				continue
 			}
-			it.d.MarkSent()
 			if it.sub.ack == "auto" {
 				autoAck[it.d.Consumer] = append(autoAck[it.d.Consumer], it.d)
 			}
