@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # Packages with concurrency: always tested with the race detector.
 RACE_PKGS := ./broker/... ./internal/stomp/... ./store/... ./internal/server/...
 
-.PHONY: build run test test-go test-long bench deps fmt vet clean
+.PHONY: build run test test-go test-long bench bench-go deps fmt vet clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/amq
@@ -39,8 +39,13 @@ vet:
 test-long: deps build
 	AMQ_LONG=1 $(GO) test -count=1 -timeout 60m ./...
 
+# The comparison with ActiveMQ 5.17 (bench/RESULTS.md); QUICK=1 for one short pass.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./broker/... ./internal/stomp/... ./store/...
+	QUICK=$(QUICK) bash bench/compare.sh
+
+# Go micro-benchmarks of the broker's parts.
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./broker/... ./internal/stomp/... ./store/... ./internal/openwire/...
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -18,13 +18,13 @@ package openwire
 
 import (
 	"crypto/tls"
-	"errors"
 	"log/slog"
 	"net"
 	"sync"
 	"time"
 
 	"amq/broker"
+	"amq/internal/accept"
 )
 
 // Authenticator checks a ConnectionInfo's user name and password. cs is the
@@ -143,45 +143,7 @@ func (s *Server) Serve(l net.Listener) error {
 	s.wg.Add(1)
 	s.mu.Unlock()
 	defer s.wg.Done()
-	var backoff time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.isClosed() {
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
-				// Back off on transient accept errors (EMFILE and friends).
-				if backoff == 0 {
-					backoff = 5 * time.Millisecond
-				} else if backoff *= 2; backoff > time.Second {
-					backoff = time.Second
-				}
-				s.log.Warn("accept failed; retrying", "err", err, "in", backoff)
-				select {
-				case <-time.After(backoff):
-				case <-s.quit:
-					return nil
-				}
-				continue
-			}
-			return err
-		}
-		backoff = 0
-		s.ServeConn(nc)
-	}
-}
-
-func isTemporary(err error) bool {
-	var t interface{ Temporary() bool }
-	return errors.As(err, &t) && t.Temporary()
-}
-
-func (s *Server) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
+	return accept.Loop(l, s.quit, s.ServeConn, s.log)
 }
 
 // ServeConn serves one accepted connection.

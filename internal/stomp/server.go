@@ -4,13 +4,13 @@ package stomp
 
 import (
 	"crypto/tls"
-	"errors"
 	"log/slog"
 	"net"
 	"sync"
 	"time"
 
 	"amq/broker"
+	"amq/internal/accept"
 	"amq/internal/stomp/frame"
 )
 
@@ -59,6 +59,7 @@ type Server struct {
 	listeners []net.Listener
 	conns     map[*conn]struct{}
 	closed    bool
+	quit      chan struct{} // closed by Close: ends the accept loops
 	wg        sync.WaitGroup
 }
 
@@ -82,7 +83,7 @@ func NewServer(opts Options) *Server {
 	if opts.Connector == "" {
 		opts.Connector = "stomp"
 	}
-	return &Server{opts: opts, log: opts.Logger.With("connector", opts.Connector), conns: map[*conn]struct{}{}}
+	return &Server{opts: opts, log: opts.Logger.With("connector", opts.Connector), conns: map[*conn]struct{}{}, quit: make(chan struct{})}
 }
 
 // Serve accepts connections on l until Close. It returns nil after Close.
@@ -97,38 +98,7 @@ func (s *Server) Serve(l net.Listener) error {
 	s.wg.Add(1)
 	s.mu.Unlock()
 	defer s.wg.Done()
-	var backoff time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			s.mu.Lock()
-			closed := s.closed
-			s.mu.Unlock()
-			if closed {
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
-				// Back off on transient accept errors (EMFILE and friends).
-				if backoff == 0 {
-					backoff = 5 * time.Millisecond
-				} else if backoff *= 2; backoff > time.Second {
-					backoff = time.Second
-				}
-				s.log.Warn("accept failed; retrying", "err", err, "in", backoff)
-				time.Sleep(backoff)
-				continue
-			}
-			return err
-		}
-		backoff = 0
-		s.ServeConn(nc)
-	}
-}
-
-func isTemporary(err error) bool {
-	var t interface{ Temporary() bool }
-	return errors.As(err, &t) && t.Temporary()
+	return accept.Loop(l, s.quit, s.ServeConn, s.log)
 }
 
 // ServeConn serves one accepted connection (also used by the WebSocket
@@ -171,6 +141,9 @@ func (s *Server) Connections() int {
 // goroutines to finish.
 func (s *Server) Close() error {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.quit)
+	}
 	s.closed = true
 	ls := s.listeners
 	s.listeners = nil
