@@ -107,6 +107,7 @@ type Broker struct {
 	memUsed      atomic.Int64 // bytes of messages held in memory by destinations
 	dispatchObs  atomic.Pointer[func(time.Duration)]
 	storeUsed    atomic.Int64 // approximate bytes of messages in the store
+	tmpUsed      atomic.Int64 // bytes of non-persistent messages in the temp store
 	flow         *flowControl
 	totalConns   atomic.Int64
 	noAdvisories atomic.Bool
@@ -350,7 +351,10 @@ func (p *plan) commit() {
 		// counted as waiting in the temp store.
 		if _, err := store.ApplySync(p.tmp, p.tmpOps); err != nil {
 			for _, t := range p.targets {
-				t.e.tmp = false // keep them in memory instead
+				if t.e.tmp {
+					t.e.tmp = false // keep them in memory instead
+					t.q.b.tmpUsed.Add(-t.e.size())
+				}
 			}
 		}
 		p.tmpOps = nil
@@ -449,6 +453,7 @@ func (b *Broker) addToQueue(q *msgQueue, m *Message, p *plan) {
 		// A non-persistent message past the memory window spills to the
 		// temp store and is paged back like a persistent one.
 		e.tmp = true
+		b.tmpUsed.Add(e.size())
 		q.reserve(e.seq)
 		p.tmp = b.tmp
 		p.tmpOps = append(p.tmpOps, store.Op{Kind: store.OpAdd, Record: store.Record{

@@ -606,3 +606,22 @@ func TestSpillConcurrentExactlyOnce(t *testing.T) {
 		seen[k] = true
 	}
 }
+
+// At the tempUsage limit, non-persistent sends that would spill wait.
+func TestTempUsageLimit(t *testing.T) {
+	pol := func(d Destination) Policy { p := DefaultPolicy(); p.PageWindow = 8 << 10; return p }
+	b, _ := New(Config{PolicyFor: pol, TempStore: memory.New(), Usage: Usage{TempLimit: 32 << 10, SendFailIfNoSpace: true}})
+	b.Start(context.Background())
+	defer b.Close()
+	c, _ := b.NewClient("")
+	var err error
+	for i := 0; i < 200 && err == nil; i++ {
+		err = c.Send(context.Background(), &Message{Dest: QueueDest("tmpfull"), Body: make([]byte, 1024), Priority: 4})
+	}
+	if !errors.Is(err, ErrResourceAllocation) || !strings.Contains(err.Error(), "tempUsage") {
+		t.Fatalf("want a refusal naming tempUsage, got %v", err)
+	}
+	if used, _ := b.TempUsage(); used < 32<<10 {
+		t.Fatalf("temp usage %d", used)
+	}
+}

@@ -11,6 +11,7 @@ import (
 type Usage struct {
 	MemoryLimit int64 // bytes of messages held in memory
 	StoreLimit  int64 // bytes of persistent messages in the store
+	TempLimit   int64 // bytes of non-persistent messages spilled to the temp store
 	// SendFailIfNoSpace fails a send at a limit instead of making it wait.
 	SendFailIfNoSpace bool
 	// SendFailAfter, when > 0, fails a send that has waited this long.
@@ -52,13 +53,16 @@ func (b *Broker) overLimit(m *Message) string {
 	if m.Persistent && u.StoreLimit > 0 && b.storeUsed.Load() >= u.StoreLimit {
 		return fmt.Sprintf("store usage %d bytes has reached its limit of %d bytes (<storeUsage>)", b.storeUsed.Load(), u.StoreLimit)
 	}
+	if !m.Persistent && u.TempLimit > 0 && b.tmpUsed.Load() >= u.TempLimit {
+		return fmt.Sprintf("temp usage %d bytes has reached its limit of %d bytes (<tempUsage>)", b.tmpUsed.Load(), u.TempLimit)
+	}
 	return ""
 }
 
 // admit decides what happens to a send at a limit: nil and false when it
 // may proceed, an error when it must fail, or true when it was parked.
 func (b *Broker) admit(c *Conn, m *Message, done func(error)) (bool, error) {
-	if b.cfg.Usage.MemoryLimit <= 0 && b.cfg.Usage.StoreLimit <= 0 {
+	if b.cfg.Usage.MemoryLimit <= 0 && b.cfg.Usage.StoreLimit <= 0 && b.cfg.Usage.TempLimit <= 0 {
 		return false, nil
 	}
 	if !b.policy(m.Dest).ProducerFlowControl && !b.cfg.Usage.SendFailIfNoSpace {
@@ -171,7 +175,14 @@ func (b *Broker) release(e *entry) {
 	b.memUsed.Add(-e.size())
 	if e.stored {
 		b.storeUsed.Add(-e.size())
+	} else if e.tmp {
+		b.tmpUsed.Add(-e.size())
 	}
+}
+
+// TempUsage reports bytes of spilled non-persistent messages and the limit.
+func (b *Broker) TempUsage() (used, limit int64) {
+	return b.tmpUsed.Load(), b.cfg.Usage.TempLimit
 }
 
 // MemoryUsage reports bytes of messages in memory and the limit (0 = none).

@@ -132,6 +132,7 @@ func usage(cfg *config.Config, log *slog.Logger) broker.Usage {
 		}
 	}
 	u.StoreLimit = su.Store.Limit
+	u.TempLimit = su.Temp.Limit
 	log.Debug("usage limits", "memory", u.MemoryLimit, "store", u.StoreLimit, "sendFailIfNoSpace", u.SendFailIfNoSpace)
 	return u
 }
