@@ -276,7 +276,7 @@ func (c *conn) finish() {
 	for _, k := range c.consumers {
 		k.stopPull()
 	}
-	c.pending.Wait()
+	c.awaitPending()
 	c.enqueue(outItem{close: true})
 	select {
 	case <-c.done:
@@ -360,4 +360,19 @@ func (k *consumer) stopPull() {
 // browse or a pull that timed out.
 func (k *consumer) nullDispatch() {
 	k.c.send(&wire.MessageDispatch{ConsumerID: k.wid, Destination: k.wdest})
+}
+
+// awaitPending waits for sends and acks still with the store, so their
+// receipts go out before the close -- but not past a server shutdown: a
+// send parked by flow control would otherwise hold the shutdown forever.
+func (c *conn) awaitPending() {
+	done := make(chan struct{})
+	go func() {
+		c.pending.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-c.quit:
+	}
 }

@@ -215,7 +215,7 @@ func (c *conn) readFailed(err error) {
 
 // finish runs when the reader ends: flush what is queued, then close.
 func (c *conn) finish() {
-	c.pending.Wait()
+	c.awaitPending()
 	c.enqueue(outItem{close: true})
 	select {
 	case <-c.done:
@@ -890,4 +890,19 @@ func (c *conn) onAbort(f *frame.Frame) error {
 	tx.Abort()
 	c.receipt(f)
 	return nil
+}
+
+// awaitPending waits for sends and acks still with the store, so their
+// receipts go out before the close -- but not past a server shutdown: a
+// send parked by flow control would otherwise hold the shutdown forever.
+func (c *conn) awaitPending() {
+	done := make(chan struct{})
+	go func() {
+		c.pending.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-c.quit:
+	}
 }

@@ -655,3 +655,32 @@ func TestAutoAckLeaveNoDuplicates(t *testing.T) {
 		}
 	}
 }
+
+// A server shutdown is not held up by sends parked by producer flow control.
+func TestShutdownWithParkedSends(t *testing.T) {
+	b, _ := broker.New(broker.Config{Logger: testLogger(t), Usage: broker.Usage{MemoryLimit: 8 << 10}})
+	b.Start(context.Background())
+	s := NewServer(Options{Broker: b, Logger: testLogger(t)})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go s.Serve(l)
+	r := dialRaw(t, l.Addr().String())
+	r.connect("1.2")
+	body := strings.Repeat("x", 1024)
+	for i := 0; i < 40; i++ {
+		r.send("SEND\ndestination:/queue/parked\nreceipt:" + fmt.Sprint(i) + "\n\n" + body + "\x00")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for b.BlockedSends() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if b.BlockedSends() == 0 {
+		t.Fatal("no send was parked")
+	}
+	closed := make(chan struct{})
+	go func() { s.Close(); b.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("shutdown hangs on parked sends")
+	}
+}
