@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bufio"
+	"strings"
+	"testing"
+)
+
+func TestReadFrame(t *testing.T) {
+	in := "\n\r\nMESSAGE\ndestination:/queue/a\ncontent-length:3\nsubscription:1\n\na\x00b\x00" +
+		"RECEIPT\nreceipt-id:7\n\n\x00"
+	r := bufio.NewReader(strings.NewReader(in))
+	f, err := readFrame(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.cmd != "MESSAGE" || string(f.body) != "a\x00b" || f.hdr["subscription"] != "1" {
+		t.Fatalf("got %q %q %v", f.cmd, f.body, f.hdr)
+	}
+	f, err = readFrame(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.cmd != "RECEIPT" || f.hdr["receipt-id"] != "7" || len(f.body) != 0 {
+		t.Fatalf("got %q %q %v", f.cmd, f.body, f.hdr)
+	}
+}
+
+func TestSkipFrame(t *testing.T) {
+	big := strings.Repeat("x", 10000)
+	in := "SEND\ndestination:/queue/a\nreceipt:r1\n\n" + big + "\x00\n" +
+		"SEND\ncontent-length:4\ndestination:/queue/a\n\nab\x00c\x00" +
+		"DISCONNECT\nreceipt:bye\n\n\x00"
+	r := bufio.NewReaderSize(strings.NewReader(in), 64)
+	want := []struct{ cmd, receipt string }{{"SEND", "r1"}, {"SEND", ""}, {"DISCONNECT", "bye"}}
+	for _, w := range want {
+		cmd, receipt, err := skipFrame(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cmd != w.cmd || receipt != w.receipt {
+			t.Fatalf("got %q %q, want %q %q", cmd, receipt, w.cmd, w.receipt)
+		}
+	}
+}
+
+func TestMedianAndFormat(t *testing.T) {
+	if m, _ := median([]float64{3, 1, 2}); m != 2 {
+		t.Fatalf("median = %v", m)
+	}
+	if m, _ := median([]float64{4, 1, 2, 3}); m != 2.5 {
+		t.Fatalf("median = %v", m)
+	}
+	if _, ok := median(nil); ok {
+		t.Fatal("median of nothing")
+	}
+	for in, want := range map[float64]string{1234567: "1,234,567", 999: "999", 12.34: "12.3", 1.234: "1.23"} {
+		if got := fmtVal(in, ""); got != want {
+			t.Errorf("fmtVal(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
