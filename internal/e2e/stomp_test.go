@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -68,4 +69,58 @@ func TestDefaultConfig(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "data", "leveldb")); err != nil {
 		t.Fatalf("no LevelDB store in ./data: %v", err)
 	}
+}
+
+// A busy web port is logged as an error and messaging runs on without it.
+func TestBusyWebPort(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "activemq.xml")
+	writeFile(t, cfg, minimalConfig(""))
+	cmd := exec.Command(amqBin, "console", "--config", cfg, "--web", l.Addr().String())
+	cmd.Env = append(os.Environ(), "ACTIVEMQ_BASE="+dir)
+	out := &syncBuffer{}
+	cmd.Stderr = out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "web console not started") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no error about the busy port:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	m := listenRE.FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no STOMP connector:\n%s", out.String())
+	}
+	c, err := dialStomp(m[2])
+	if err != nil {
+		t.Fatalf("STOMP without the console: %v", err)
+	}
+	c.nc.Close()
+}
+
+// syncBuffer collects a process's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
