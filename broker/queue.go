@@ -718,9 +718,12 @@ func (q *msgQueue) ackOp(e *entry) store.Op {
 // returnLocked puts an in-flight entry back at its place in the pending order,
 // flagged redelivered; past the redelivery limit it becomes a dead letter.
 func (q *msgQueue) returnLocked(e *entry, d *deferred) {
-	if dl := e.delivery; dl != nil && dl.revoke() && e.deliveries > 0 {
-		// Never reached the client: it does not count as a delivery.
-		e.deliveries--
+	if dl := e.delivery; dl != nil {
+		dl.revoke() // no-op if the writer claimed it or it was revoked already
+		if dl.state.Load() == 2 && e.deliveries > 0 {
+			// Never reached the client: it does not count as a delivery.
+			e.deliveries--
+		}
 	}
 	e.delivery = nil
 	q.unlink(e)
@@ -781,8 +784,9 @@ func (q *msgQueue) removeConsumer(c *Consumer) {
 			// Acked in an open transaction: the transaction owns it now.
 			q.unlink(e)
 			q.inflight++ // still in flight until commit/abort
-		case c.opts.AutoAck && e.delivery != nil && e.delivery.state.Load() == 1:
-			// Already on the wire to an auto-ack client: consumed.
+		case c.opts.AutoAck && e.delivery != nil && !e.delivery.revoke() && e.delivery.state.Load() == 1:
+			// The writer claimed it first: on the wire to an auto-ack
+			// client, so consumed.
 			q.unlink(e)
 			q.finish(e, &d)
 		default:

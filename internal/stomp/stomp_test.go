@@ -629,11 +629,14 @@ func TestAutoAckLeaveNoDuplicates(t *testing.T) {
 		}
 	}()
 	seen := map[string]int{}
+	where := map[string][]string{}
 	c1 := dialRaw(t, ts.addr)
 	c1.connect("1.2")
 	c1.send("SUBSCRIBE\nid:1\ndestination:/queue/leave\nack:auto\n\n\x00")
 	for i := 0; i < n/2; i++ {
-		seen[string(c1.read().Body)]++
+		f := c1.read()
+		seen[string(f.Body)]++
+		where[string(f.Body)] = append(where[string(f.Body)], "c1:"+hdr(f, "redelivered")+":"+hdr(f, "JMSXDeliveryCount"))
 	}
 	c1.send("DISCONNECT\nreceipt:bye\n\n\x00")
 	for {
@@ -642,16 +645,19 @@ func TestAutoAckLeaveNoDuplicates(t *testing.T) {
 			break
 		}
 		seen[string(f.Body)]++ // written before the DISCONNECT was handled
+		where[string(f.Body)] = append(where[string(f.Body)], "c1late:"+hdr(f, "redelivered")+":"+hdr(f, "JMSXDeliveryCount"))
 	}
 	c2 := dialRaw(t, ts.addr)
 	c2.connect("1.2")
 	c2.send("SUBSCRIBE\nid:2\ndestination:/queue/leave\nack:auto\n\n\x00")
 	for len(seen) < n {
-		seen[string(c2.read().Body)]++
+		f := c2.read()
+		seen[string(f.Body)]++
+		where[string(f.Body)] = append(where[string(f.Body)], "c2:"+hdr(f, "redelivered")+":"+hdr(f, "JMSXDeliveryCount"))
 	}
 	for k, v := range seen {
 		if v != 1 {
-			t.Fatalf("message %s delivered %d times", k, v)
+			t.Fatalf("message %s delivered %d times: %v", k, v, where[k])
 		}
 	}
 }
