@@ -2,6 +2,7 @@ package stomp
 
 import (
 	"bytes"
+	"net"
 	"strconv"
 	"time"
 
@@ -17,6 +18,7 @@ func (c *conn) writeLoop() {
 	defer close(c.done)
 	var (
 		buf     []byte
+		bodies  []bodyRef
 		items   []outItem
 		autoAck = map[*broker.Consumer][]*broker.Delivery{}
 		hb      *time.Timer
@@ -60,7 +62,7 @@ func (c *conn) writeLoop() {
 					it.d = nil
 					continue
 				}
-				buf = c.appendMessage(buf, it.d, it.sub)
+				buf = c.appendMessage(buf, it.d, it.sub, &bodies)
 			case it.raw != nil:
 				buf = append(buf, it.raw...)
 			}
@@ -87,11 +89,13 @@ func (c *conn) writeLoop() {
 			delete(autoAck, cons)
 		}
 		if len(buf) > 0 {
-			if !c.write(buf) {
+			if !c.writeFrames(buf, bodies) {
 				return
 			}
 			lastWrite = time.Now()
 		}
+		clear(bodies)
+		bodies = bodies[:0]
 		clear(items)
 		if cap(buf) > 4<<20 {
 			buf = nil // do not pin a huge buffer after one large burst
@@ -101,6 +105,42 @@ func (c *conn) writeLoop() {
 			return
 		}
 	}
+}
+
+// bodyRef is a large message body written from where it lies (writev)
+// instead of being copied into the write buffer: it goes after buf[:at].
+type bodyRef struct {
+	at   int
+	body []byte
+}
+
+// bigBody is the size from which a body is referenced, not copied.
+const bigBody = 8 << 10
+
+// writeFrames writes buf with the referenced bodies spliced in, in one
+// vectored write.
+func (c *conn) writeFrames(buf []byte, bodies []bodyRef) bool {
+	if len(bodies) == 0 {
+		return c.write(buf)
+	}
+	vec := make(net.Buffers, 0, 2*len(bodies)+1)
+	prev := 0
+	for _, r := range bodies {
+		vec = append(vec, buf[prev:r.at], r.body)
+		prev = r.at
+	}
+	vec = append(vec, buf[prev:])
+	c.nc.SetWriteDeadline(time.Now().Add(c.s.opts.WriteTimeout))
+	if _, err := vec.WriteTo(c.nc); err != nil {
+		select {
+		case <-c.quit:
+		default:
+			c.log.Warn("write failed; closing connection", "err", err)
+		}
+		c.shutdown()
+		return false
+	}
+	return true
 }
 
 func (c *conn) write(b []byte) bool {
@@ -119,7 +159,7 @@ func (c *conn) write(b []byte) bool {
 
 // appendMessage encodes a MESSAGE frame with the headers ActiveMQ sends, plus
 // the group and delivery-count headers it drops.
-func (c *conn) appendMessage(b []byte, d *broker.Delivery, sub *subscription) []byte {
+func (c *conn) appendMessage(b []byte, d *broker.Delivery, sub *subscription, bodies *[]bodyRef) []byte {
 	m := d.Msg
 	e := c.enc
 	b = e.AppendCommand(b, frame.MESSAGE)
@@ -189,6 +229,11 @@ func (c *conn) appendMessage(b []byte, d *broker.Delivery, sub *subscription) []
 		b = append(b, ':')
 		b = strconv.AppendInt(b, int64(len(body)), 10)
 		b = append(b, '\n')
+	}
+	if len(body) >= bigBody {
+		b = append(b, '\n')
+		*bodies = append(*bodies, bodyRef{at: len(b), body: body})
+		return append(b, 0, '\n')
 	}
 	return e.AppendBody(b, body)
 }
