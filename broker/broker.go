@@ -547,13 +547,22 @@ func (b *Broker) expireLoop() {
 	}
 }
 
-func (b *Broker) allQueues() []*msgQueue {
+// queueList snapshots the queues.
+func (b *Broker) queueList() []*msgQueue {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	qs := make([]*msgQueue, 0, len(b.queues)+len(b.durables))
+	qs := make([]*msgQueue, 0, len(b.queues))
 	for _, q := range b.queues {
 		qs = append(qs, q)
 	}
+	return qs
+}
+
+// allQueues snapshots the queues and the durable subscriptions' queues.
+func (b *Broker) allQueues() []*msgQueue {
+	qs := b.queueList()
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	for _, d := range b.durables {
 		qs = append(qs, d.q)
 	}
@@ -636,12 +645,7 @@ type DestinationInfo struct {
 
 // Queues lists queues (temporary ones included) with their statistics, by name.
 func (b *Broker) Queues() []DestinationInfo {
-	b.mu.RLock()
-	qs := make([]*msgQueue, 0, len(b.queues))
-	for _, q := range b.queues {
-		qs = append(qs, q)
-	}
-	b.mu.RUnlock()
+	qs := b.queueList()
 	out := make([]DestinationInfo, 0, len(qs))
 	for _, q := range qs {
 		out = append(out, DestinationInfo{Dest: q.dest, Stats: q.stats()})

@@ -113,9 +113,9 @@ const (
 // is durable.
 func (c *Consumer) Ack(msgID string, mode AckMode, tx *Tx, done func(error)) error {
 	if c.group != nil {
-		k := c.holder(msgID)
-		if k == nil {
-			return fmt.Errorf("%w: %s", ErrUnknownMessage, msgID)
+		k, err := c.child(msgID)
+		if err != nil {
+			return err
 		}
 		return k.Ack(msgID, mode, tx, done)
 	}
@@ -204,9 +204,9 @@ func (c *Consumer) AckDelivered(ds []*Delivery) {
 // non-persistent dead letters).
 func (c *Consumer) Nack(msgID string, cause string, tx *Tx, done func(error)) error {
 	if c.group != nil {
-		k := c.holder(msgID)
-		if k == nil {
-			return fmt.Errorf("%w: %s", ErrUnknownMessage, msgID)
+		k, err := c.child(msgID)
+		if err != nil {
+			return err
 		}
 		return k.Nack(msgID, cause, tx, done)
 	}
@@ -370,9 +370,9 @@ func (c *Consumer) ExtendCredit(n int) {
 // and handled as an expired dead letter.
 func (c *Consumer) AckExpired(msgID string) error {
 	if c.group != nil {
-		k := c.holder(msgID)
-		if k == nil {
-			return fmt.Errorf("%w: %s", ErrUnknownMessage, msgID)
+		k, err := c.child(msgID)
+		if err != nil {
+			return err
 		}
 		return k.AckExpired(msgID)
 	}

@@ -165,15 +165,13 @@ func (b *Broker) attachTopicSub1(c *Consumer, d Destination) {
 }
 
 func (b *Broker) detachTopicSub(c *Consumer) {
-	b.mu.Lock()
-	b.wildSubs = slices.DeleteFunc(b.wildSubs, func(x *Consumer) bool { return x == c })
-	ts := make([]*topic, 0, len(b.topics))
-	for _, t := range b.topics {
-		ts = append(ts, t)
-	}
-	b.mu.Unlock()
-	if !IsWildcard(c.opts.Dest.Name) {
-		ts = ts[:0]
+	var ts []*topic
+	if IsWildcard(c.opts.Dest.Name) {
+		b.mu.Lock()
+		b.wildSubs = slices.DeleteFunc(b.wildSubs, func(x *Consumer) bool { return x == c })
+		b.mu.Unlock()
+		ts = b.allTopics()
+	} else {
 		for _, d := range members(c.opts.Dest) {
 			if t := b.topic(d, false); t != nil {
 				ts = append(ts, t)
@@ -238,13 +236,7 @@ func (b *Broker) attachDurable(ds *durableSub, t *topic) {
 }
 
 func (b *Broker) detachDurable(ds *durableSub) {
-	b.mu.RLock()
-	ts := make([]*topic, 0, len(b.topics))
-	for _, t := range b.topics {
-		ts = append(ts, t)
-	}
-	b.mu.RUnlock()
-	for _, t := range ts {
+	for _, t := range b.allTopics() {
 		t.mu.Lock()
 		t.durables = slices.DeleteFunc(t.durables, func(x *durableSub) bool { return x == ds })
 		t.mu.Unlock()
@@ -328,12 +320,7 @@ func (b *Broker) RemoveDurable(clientID, name string) error {
 
 // Topics lists topics with their subscriber counts.
 func (b *Broker) Topics() []DestinationInfo {
-	b.mu.RLock()
-	ts := make([]*topic, 0, len(b.topics))
-	for _, t := range b.topics {
-		ts = append(ts, t)
-	}
-	b.mu.RUnlock()
+	ts := b.allTopics()
 	out := make([]DestinationInfo, 0, len(ts))
 	for _, t := range ts {
 		t.mu.RLock()

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 )
@@ -38,6 +39,14 @@ func (c *Consumer) holder(msgID string) *Consumer {
 		}
 	}
 	return nil
+}
+
+// child returns the child of a multi-queue consumer holding msgID.
+func (c *Consumer) child(msgID string) (*Consumer, error) {
+	if k := c.holder(msgID); k != nil {
+		return k, nil
+	}
+	return nil, fmt.Errorf("%w: %s", ErrUnknownMessage, msgID)
 }
 
 // subscribeQueues attaches a parent consumer to every queue it matches.
