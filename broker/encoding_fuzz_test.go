@@ -10,7 +10,7 @@ import (
 func FuzzUnmarshalMessage(f *testing.F) {
 	f.Add(MarshalMessage(nil, &Message{ID: "ID:x:1:1:1:1", Dest: QueueDest("a"), Body: []byte("hi"), Priority: 4}))
 	f.Add(MarshalMessage(nil, &Message{Dest: TopicDest("t"), Persistent: true, Priority: 9, Expiration: 1,
-		Props: []Property{StringProp("k", "v"), {Name: "i", Type: PropInt, I: 7}, {Name: "f", Type: PropDouble, F: 2.5}, {Name: "b", Type: PropBytes, B: []byte{0}}},
+		Props:   []Property{StringProp("k", "v"), {Name: "i", Type: PropInt, I: 7}, {Name: "f", Type: PropDouble, F: 2.5}, {Name: "b", Type: PropBytes, B: []byte{0}}},
 		ReplyTo: Destination{Kind: TempQueue, Name: "ID:c:1"}, GroupID: "g", GroupSeq: -1, BrokerPath: []string{"b1", "b2"}, WireProps: []byte{1, 2}}))
 	f.Add([]byte{1})
 	f.Add([]byte{2, 0})
