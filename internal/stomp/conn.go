@@ -67,6 +67,7 @@ type subscription struct {
 	id       string
 	dest     broker.Destination
 	destName string // as the client named it
+	msgDest  string // the destination header of its MESSAGE frames (writer only)
 	ack      string // auto, client, client-individual
 	cons     *broker.Consumer
 	c        *conn

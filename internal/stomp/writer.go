@@ -164,7 +164,14 @@ func (c *conn) appendMessage(b []byte, d *broker.Delivery, sub *subscription, bo
 	e := c.enc
 	b = e.AppendCommand(b, frame.MESSAGE)
 	b = e.AppendHeader(b, "message-id", m.ID)
-	b = e.AppendHeader(b, "destination", c.destName(m.Dest))
+	if m.Dest == sub.dest {
+		if sub.msgDest == "" {
+			sub.msgDest = c.destName(m.Dest) // writer-only field: no lock
+		}
+		b = e.AppendHeader(b, "destination", sub.msgDest)
+	} else {
+		b = e.AppendHeader(b, "destination", c.destName(m.Dest))
+	}
 	b = e.AppendHeader(b, "subscription", sub.id)
 	if c.version == frame.V12 && sub.ack != "auto" {
 		b = e.AppendHeader(b, "ack", m.ID)
