@@ -33,7 +33,10 @@ env_file=.test-env
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 if [ -n "$pgbin" ]; then
   pgdir=/tmp/amq-test-pg
-  if ! su postgres -s /bin/sh -c "$pgbin/pg_ctl -D $pgdir status" >/dev/null 2>&1; then
+  # Ready means accepting connections: a data directory left by a killed
+  # server (stale postmaster.pid) is started afresh.
+  if ! "$pgbin/pg_isready" -q -h 127.0.0.1 -p 55432 >/dev/null 2>&1; then
+    su postgres -s /bin/sh -c "$pgbin/pg_ctl -D $pgdir -m immediate stop" >/dev/null 2>&1 || true
     rm -rf "$pgdir"
     install -d -o postgres -g postgres "$pgdir"
     su postgres -s /bin/sh -c "$pgbin/initdb -D $pgdir -A trust -U postgres" >/dev/null
