@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -151,14 +150,6 @@ func splitProps(args []string) (map[string]string, []string) {
 	return props, rest
 }
 
-func sortedKeys(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
 
 // runCrypt is ActiveMQ's `activemq encrypt|decrypt --password P --input X`.
 func runCrypt(verb string, args []string, stdout, stderr io.Writer) error {

@@ -6,7 +6,6 @@ package server
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -576,6 +575,3 @@ func UnsupportedElements(cfg *config.Config) []string {
 	return out
 }
 
-var errNotImplemented = errors.New("not available in this version")
-
-func joinNames(names []string) string { return strings.Join(names, ", ") }

@@ -392,10 +392,10 @@ func (c *conn) onConnect(f *frame.Frame) error {
 }
 
 // parseDest maps a STOMP destination name onto the broker's.
-func (c *conn) parseDest(name string, forSend bool) (broker.Destination, error) {
+func (c *conn) parseDest(name string) (broker.Destination, error) {
 	switch {
 	case strings.Contains(name, ",") && !strings.HasPrefix(name, "/remote-temp-") && !strings.HasPrefix(name, "/temp-"):
-		return c.parseComposite(name, forSend)
+		return c.parseComposite(name)
 	case strings.HasPrefix(name, "/queue/"):
 		return broker.QueueDest(name[len("/queue/"):]), nonEmpty(name, len("/queue/"))
 	case strings.HasPrefix(name, "/topic/"):
@@ -418,7 +418,7 @@ func (c *conn) parseDest(name string, forSend bool) (broker.Destination, error) 
 // parseComposite reads a comma list; each member may carry its own prefix
 // (a bare member takes the kind of the one before it), the first decides
 // the composite's kind.
-func (c *conn) parseComposite(name string, forSend bool) (broker.Destination, error) {
+func (c *conn) parseComposite(name string) (broker.Destination, error) {
 	var kind broker.DestKind
 	prev := broker.Queue
 	var names []string
@@ -430,7 +430,7 @@ func (c *conn) parseComposite(name string, forSend bool) (broker.Destination, er
 		var d broker.Destination
 		if strings.HasPrefix(p, "/") || strings.Contains(p, "://") {
 			var err error
-			if d, err = c.parseDest(p, forSend); err != nil {
+			if d, err = c.parseDest(p); err != nil {
 				return broker.Destination{}, err
 			}
 		} else {
@@ -530,7 +530,7 @@ func (c *conn) onSend(f *frame.Frame) error {
 	if !ok || dn == "" {
 		return errf("SEND received without a Destination specified!")
 	}
-	dest, err := c.parseDest(dn, true)
+	dest, err := c.parseDest(dn)
 	if err != nil {
 		return errf("%v", err)
 	}
@@ -562,7 +562,7 @@ func (c *conn) onSend(f *frame.Frame) error {
 		case "correlation-id":
 			m.CorrelationID = h.Value
 		case "reply-to":
-			rt, err := c.parseDest(h.Value, false)
+			rt, err := c.parseDest(h.Value)
 			if err != nil {
 				return errf("Invalid reply-to: %v", err)
 			}
@@ -632,7 +632,7 @@ func (c *conn) onSubscribe(f *frame.Frame) error {
 	if _, dup := c.subs[id]; dup {
 		return errf("Duplicate subscription id: %s", id)
 	}
-	dest, err := c.parseDest(dn, false)
+	dest, err := c.parseDest(dn)
 	if err != nil {
 		return errf("%v", err)
 	}
