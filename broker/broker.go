@@ -46,6 +46,9 @@ type Config struct {
 	// TempStore, when set, receives non-persistent messages that do not fit
 	// a queue's memory window (tmp_storage); its content is discarded at start.
 	TempStore store.Store
+	// PurgePeriod is how often inactive destinations are looked for
+	// (schedulePeriodForDestinationPurge); 0 never removes any.
+	PurgePeriod time.Duration
 	// Usage holds the <systemUsage> limits.
 	Usage Usage
 	// SchedulerSupport delays messages carrying AMQ_SCHEDULED_* properties;
@@ -173,6 +176,10 @@ func (b *Broker) Start(ctx context.Context) error {
 	go b.expireLoop()
 	go b.slowLoop()
 	go b.flow.loop()
+	if b.cfg.PurgePeriod > 0 {
+		b.wg.Add(1)
+		go b.gcLoop()
+	}
 	go func() {
 		defer b.wg.Done()
 		b.sched.run(b.quit)

@@ -625,3 +625,36 @@ func TestTempUsageLimit(t *testing.T) {
 		t.Fatalf("temp usage %d", used)
 	}
 }
+
+// gcInactiveDestinations: idle destinations go, busy ones stay.
+func TestGCInactiveDestinations(t *testing.T) {
+	pol := func(d Destination) Policy { p := DefaultPolicy(); p.InactiveGC = 100 * time.Millisecond; return p }
+	b, _ := New(Config{PolicyFor: pol, PurgePeriod: 30 * time.Millisecond})
+	b.Start(context.Background())
+	defer b.Close()
+	c, _ := b.NewClient("")
+	b.AddQueue("idle")
+	b.AddTopic("idle.topic")
+	send(t, c, QueueDest("holds-a-message"), "x", false)
+	c.Subscribe(SubscribeOptions{Dest: QueueDest("consumed"), Prefetch: 1}, true)
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		_, idleQ := b.QueueStats(QueueDest("idle"))
+		idleT := false
+		for _, d := range b.Topics() {
+			idleT = idleT || d.Dest.Name == "idle.topic"
+		}
+		if !idleQ && !idleT {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("idle destinations not removed: queue %v topic %v", idleQ, idleT)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, name := range []string{"holds-a-message", "consumed"} {
+		if _, ok := b.QueueStats(QueueDest(name)); !ok {
+			t.Errorf("busy queue %s removed", name)
+		}
+	}
+}

@@ -32,6 +32,10 @@ type Policy struct {
 	RecoveryCount int
 	// AlwaysRetroactive treats every topic subscription as retroactive.
 	AlwaysRetroactive bool
+	// InactiveGC, when > 0, removes the destination once it has had no
+	// consumers and no messages for this long (gcInactiveDestinations,
+	// inactiveTimeoutBeforeGC); swept every Config.PurgePeriod.
+	InactiveGC time.Duration
 	// PageWindow is how many bytes of a queue's pending persistent messages
 	// stay in memory; the rest is paged in from the store (default 32 MB,
 	// or the policy's memoryLimit).

@@ -99,6 +99,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		PolicyFor:        func(d broker.Destination) broker.Policy { return policyFor(cfg, d) },
 		SchedulerSupport: cfg.Broker.SchedulerSupport,
 		Usage:            usage(cfg, log),
+		PurgePeriod:      time.Duration(cfg.Broker.SchedulePeriodForDestinationPurge) * time.Millisecond,
 	})
 	if err != nil {
 		return nil, err
@@ -486,6 +487,9 @@ func policyFor(cfg *config.Config, d broker.Destination) broker.Policy {
 		p.BrowserPrefetch = e.QueueBrowserPrefetch
 		p.Prioritized = e.PrioritizedMessages
 		p.ProducerFlowControl = e.ProducerFlowControl
+		if e.GCInactiveDestinations {
+			p.InactiveGC = time.Duration(e.InactiveTimeoutBeforeGC) * time.Millisecond
+		}
 		if e.MemoryLimit > 0 {
 			p.PageWindow = e.MemoryLimit
 		}
@@ -574,4 +578,3 @@ func UnsupportedElements(cfg *config.Config) []string {
 	sort.Strings(out)
 	return out
 }
-
