@@ -46,6 +46,9 @@ type Config struct {
 	// TempStore, when set, receives non-persistent messages that do not fit
 	// a queue's memory window (tmp_storage); its content is discarded at start.
 	TempStore store.Store
+	// PopulateUserID stamps each message with its sender's authenticated
+	// user name (populateJMSXUserID).
+	PopulateUserID bool
 	// PurgePeriod is how often inactive destinations are looked for
 	// (schedulePeriodForDestinationPurge); 0 never removes any.
 	PurgePeriod time.Duration

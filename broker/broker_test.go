@@ -658,3 +658,20 @@ func TestGCInactiveDestinations(t *testing.T) {
 		}
 	}
 }
+
+// populateJMSXUserID stamps the sender's user name, and only then.
+func TestPopulateUserID(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		b, _ := New(Config{PopulateUserID: on})
+		b.Start(context.Background())
+		c, _ := b.Connect(ConnInfo{User: &User{Name: "alice"}})
+		done := make(chan error, 1)
+		m := &Message{Dest: QueueDest("u"), Body: []byte("x"), Priority: 4}
+		c.Send(m, nil, func(err error) { done <- err })
+		<-done
+		if got := m.UserID; (got == "alice") != on {
+			t.Errorf("populate=%v: JMSXUserID %q", on, got)
+		}
+		b.Close()
+	}
+}

@@ -135,6 +135,9 @@ func (c *Conn) Send(m *Message, tx *Tx, done func(error)) error {
 	}
 	m.BrokerInTime = now
 	m.ProducerConn = c.id
+	if c.b.cfg.PopulateUserID && c.info.User != nil {
+		m.UserID = c.info.User.Name
+	}
 	if tx != nil {
 		return tx.addSend(m, done)
 	}

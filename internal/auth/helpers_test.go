@@ -51,7 +51,7 @@ func stompServer(t *testing.T, cfg *config.Config, l net.Listener) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := broker.New(broker.Config{Logger: quiet(), Authorizer: authz})
+	b, err := broker.New(broker.Config{Logger: quiet(), Authorizer: authz, PopulateUserID: cfg.Broker.PopulateJMSXUserID})
 	if err != nil {
 		t.Fatal(err)
 	}

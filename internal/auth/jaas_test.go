@@ -365,7 +365,8 @@ func TestCertificateLoginThroughSTOMP(t *testing.T) {
 	}
 	for _, kind := range []string{"jaasCertificateAuthenticationPlugin", "jaasDualAuthenticationPlugin"} {
 		t.Run(kind, func(t *testing.T) {
-			xml := `<broker xmlns="http://activemq.apache.org/schema/core" persistent="false"><plugins>
+			// populateJMSXUserID shows which user the certificate logged in as.
+			xml := `<broker xmlns="http://activemq.apache.org/schema/core" persistent="false" populateJMSXUserID="true"><plugins>
 				<` + kind + ` configuration="activemq-ssl"/>
 				<authorizationPlugin><map><authorizationMap><authorizationEntries>
 					<authorizationEntry queue=">" read="admins,bots" write="admins" admin="admins,bots"/>

@@ -99,6 +99,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		PolicyFor:        func(d broker.Destination) broker.Policy { return policyFor(cfg, d) },
 		SchedulerSupport: cfg.Broker.SchedulerSupport,
 		Usage:            usage(cfg, log),
+		PopulateUserID:   cfg.Broker.PopulateJMSXUserID,
 		PurgePeriod:      time.Duration(cfg.Broker.SchedulePeriodForDestinationPurge) * time.Millisecond,
 	})
 	if err != nil {

@@ -583,9 +583,6 @@ func (c *conn) onSend(f *frame.Frame) error {
 			}
 		}
 	}
-	if u := c.bc.Info().User; u != nil {
-		m.UserID = u.Name
-	}
 	tx, err := c.txFor(f)
 	if err != nil {
 		return err
