@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 )
 
@@ -50,4 +51,18 @@ func transient(err error) bool {
 	}
 	var t interface{ Temporary() bool }
 	return errors.As(err, &t) && t.Temporary()
+}
+
+// Wait waits for wg, or until quit closes: a connection finishing its
+// pending store writes must not hold up a server shutdown.
+func Wait(wg *sync.WaitGroup, quit <-chan struct{}) {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-quit:
+	}
 }

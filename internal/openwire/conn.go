@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"amq/broker"
+	"amq/internal/accept"
 	"amq/internal/openwire/wire"
 )
 
@@ -276,7 +277,9 @@ func (c *conn) finish() {
 	for _, k := range c.consumers {
 		k.stopPull()
 	}
-	c.awaitPending()
+	// Let the store finish pending sends and acks so their receipts go out,
+	// but not past a server shutdown (flow control may park a send).
+	accept.Wait(&c.pending, c.quit)
 	c.enqueue(outItem{close: true})
 	select {
 	case <-c.done:
@@ -360,19 +363,4 @@ func (k *consumer) stopPull() {
 // browse or a pull that timed out.
 func (k *consumer) nullDispatch() {
 	k.c.send(&wire.MessageDispatch{ConsumerID: k.wid, Destination: k.wdest})
-}
-
-// awaitPending waits for sends and acks still with the store, so their
-// receipts go out before the close -- but not past a server shutdown: a
-// send parked by flow control would otherwise hold the shutdown forever.
-func (c *conn) awaitPending() {
-	done := make(chan struct{})
-	go func() {
-		c.pending.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-c.quit:
-	}
 }

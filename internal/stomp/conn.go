@@ -14,6 +14,7 @@ import (
 
 	"amq/broker"
 	"amq/broker/selector"
+	"amq/internal/accept"
 	"amq/internal/stomp/frame"
 )
 
@@ -216,7 +217,9 @@ func (c *conn) readFailed(err error) {
 
 // finish runs when the reader ends: flush what is queued, then close.
 func (c *conn) finish() {
-	c.awaitPending()
+	// Let the store finish pending sends and acks so their receipts go out,
+	// but not past a server shutdown (flow control may park a send).
+	accept.Wait(&c.pending, c.quit)
 	c.enqueue(outItem{close: true})
 	select {
 	case <-c.done:
@@ -888,19 +891,4 @@ func (c *conn) onAbort(f *frame.Frame) error {
 	tx.Abort()
 	c.receipt(f)
 	return nil
-}
-
-// awaitPending waits for sends and acks still with the store, so their
-// receipts go out before the close -- but not past a server shutdown: a
-// send parked by flow control would otherwise hold the shutdown forever.
-func (c *conn) awaitPending() {
-	done := make(chan struct{})
-	go func() {
-		c.pending.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-c.quit:
-	}
 }
