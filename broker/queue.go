@@ -139,6 +139,7 @@ type msgQueue struct {
 	// record may already be readable while its entry has not arrived yet,
 	// so a page-in skips them (the entry comes through enqueue).
 	reserved map[uint64]struct{}
+	spill    atomic.Bool // hint for overWindow, refreshed under mu
 
 	dequeued   int64
 	dispatched int64
@@ -257,12 +258,10 @@ func (q *msgQueue) unreserve(seq uint64) {
 	q.mu.Unlock()
 }
 
-// overWindow reports whether new messages would be paged out.
-func (q *msgQueue) overWindow() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.storeOnly > 0 || q.loading || q.memory >= q.window
-}
+// overWindow reports whether new messages would be paged out. It reads a
+// hint refreshed after every dispatch pass, so routing takes no queue lock;
+// a stale answer only moves where a message waits, never loses it.
+func (q *msgQueue) overWindow() bool { return q.spill.Load() }
 
 // subKeyOrQueue reports whether the queue pages (queues and durable
 // subscriptions; non-durable topic subscriptions hold no stored entries).
@@ -287,6 +286,7 @@ func (e *entry) size() int64 {
 // maybePageIn starts a page-in when the window has room and the store
 // holds more. The read happens without the lock.
 func (q *msgQueue) maybePageInLocked() {
+	q.spill.Store(q.storeOnly > 0 || q.loading || q.memory >= q.window)
 	if q.storeOnly <= 0 || q.loading || q.closed || q.memory > q.window/2 {
 		return
 	}
