@@ -46,10 +46,10 @@ type conn struct {
 	writeHB   time.Duration // heart-beat interval we write
 
 	// Reader goroutine only.
-	subs     map[string]*subscription
-	tempDest map[string]broker.Destination // /temp-queue/name -> broker temp destination
-	pending  sync.WaitGroup                // sends awaiting the store
-	sendSem  chan struct{}
+	subs       map[string]*subscription
+	tempDest   map[string]broker.Destination // /temp-queue/name -> broker temp destination
+	pending    sync.WaitGroup                // sends awaiting the store
+	sendBudget budget
 
 	// tempNames maps a broker temp destination back to this connection's
 	// STOMP name; read by the writer.
@@ -92,8 +92,8 @@ func newConn(s *Server, nc net.Conn) *conn {
 		outWake:   make(chan struct{}, 1),
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
-		sendSem:   make(chan struct{}, s.opts.MaxPendingSends),
-		version:   frame.V10,
+
+		version: frame.V10,
 	}
 	c.dr = &deadlineReader{nc: nc}
 	c.rd = frame.NewReader(c.dr, s.opts.Limits)
@@ -114,6 +114,7 @@ func (c *conn) enqueue(it outItem) {
 func (c *conn) shutdown() {
 	c.once.Do(func() {
 		close(c.quit)
+		c.sendBudget.close()
 		c.nc.Close()
 	})
 }
@@ -591,30 +592,66 @@ func (c *conn) onSend(f *frame.Frame) error {
 		return err
 	}
 	receipt, wantReceipt := f.Get("receipt")
-	var done func(error)
-	if m.Persistent || wantReceipt {
-		// Bound how many sends may await the store: beyond it the reader
-		// stops, which pushes back on the client through TCP.
-		c.sendSem <- struct{}{}
-		c.pending.Add(1)
-		done = func(err error) {
-			<-c.sendSem
-			if err != nil {
-				c.sendError(&stompError{msg: "Failed to store message: " + err.Error()}, f)
-			} else if wantReceipt {
-				c.sendReceipt(receipt, false)
-			}
-			c.pending.Done()
+	// Every send is accounted until the broker is done with it (stored, or
+	// released by flow control): past the budget the reader stops.
+	cost := int64(len(f.Body)) + 256
+	c.sendBudget.acquire(cost, c.s.opts.MaxPendingSendBytes)
+	c.pending.Add(1)
+	done := func(err error) {
+		c.sendBudget.release(cost)
+		if err != nil {
+			c.sendError(&stompError{msg: "Failed to store message: " + err.Error()}, f)
+		} else if wantReceipt {
+			c.sendReceipt(receipt, false)
 		}
+		c.pending.Done()
 	}
 	if err := c.bc.Send(m, tx, done); err != nil {
-		if done != nil {
-			<-c.sendSem
-			c.pending.Done()
-		}
+		c.sendBudget.release(cost)
+		c.pending.Done()
 		return errf("%v", err)
 	}
 	return nil
+}
+
+// budget counts bytes a connection has outstanding; acquire waits while
+// over the limit (but always admits one send, however large) until the
+// connection shuts down.
+type budget struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	used   int64
+	closed bool
+}
+
+func (b *budget) acquire(n, max int64) {
+	b.mu.Lock()
+	if b.cond == nil {
+		b.cond = sync.NewCond(&b.mu)
+	}
+	for b.used > 0 && b.used+n > max && !b.closed {
+		b.cond.Wait()
+	}
+	b.used += n
+	b.mu.Unlock()
+}
+
+func (b *budget) release(n int64) {
+	b.mu.Lock()
+	b.used -= n
+	if b.cond != nil {
+		b.cond.Broadcast()
+	}
+	b.mu.Unlock()
+}
+
+func (b *budget) close() {
+	b.mu.Lock()
+	b.closed = true
+	if b.cond != nil {
+		b.cond.Broadcast()
+	}
+	b.mu.Unlock()
 }
 
 func (c *conn) onSubscribe(f *frame.Frame) error {

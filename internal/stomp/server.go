@@ -45,9 +45,12 @@ type Options struct {
 	ConvertBody    BodyConverter
 	// Connector names the transport connector in logs.
 	Connector string
-	// MaxPendingSends bounds persistent sends awaiting the store per
-	// connection; the reader stops reading beyond it (default 4096).
-	MaxPendingSends int
+	// MaxPendingSendBytes bounds the bytes of sends a connection has
+	// outstanding (awaiting the store, or parked by producer flow control);
+	// beyond it the reader stops reading, which pushes back through TCP.
+	// A client that both produces and consumes keeps getting its ACKs read
+	// while up to this much of its SENDs wait (default 4 MB).
+	MaxPendingSendBytes int64
 }
 
 // Server accepts STOMP connections.
@@ -77,8 +80,8 @@ func NewServer(opts Options) *Server {
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = 30 * time.Second
 	}
-	if opts.MaxPendingSends <= 0 {
-		opts.MaxPendingSends = 4096
+	if opts.MaxPendingSendBytes <= 0 {
+		opts.MaxPendingSendBytes = 4 << 20
 	}
 	if opts.Connector == "" {
 		opts.Connector = "stomp"

@@ -9,6 +9,7 @@ import (
 	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -716,5 +717,72 @@ func TestLargeBodiesVectored(t *testing.T) {
 				t.Fatalf("message %d byte %d differs", i, j)
 			}
 		}
+	}
+}
+
+// A connection that both produces and consumes, at the memory limit: its
+// SENDs wait (parked by flow control) while its ACKs keep being read, so it
+// drains its own backlog instead of deadlocking -- as long as what it
+// pipelines ahead of its ACKs fits the connection's send budget (4 MB).
+func TestFlowControlProducerConsumerNoDeadlock(t *testing.T) {
+	b, _ := broker.New(broker.Config{Logger: testLogger(t), Usage: broker.Usage{MemoryLimit: 32 << 10}})
+	b.Start(context.Background())
+	s := NewServer(Options{Broker: b, Logger: testLogger(t)})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go s.Serve(l)
+	t.Cleanup(func() { s.Close(); b.Close() })
+	r := dialRaw(t, l.Addr().String())
+	r.connect("1.2")
+	var wmu sync.Mutex
+	write := func(f string) {
+		wmu.Lock()
+		defer wmu.Unlock()
+		io.WriteString(r.nc, f)
+	}
+	write("SUBSCRIBE\nid:1\ndestination:/queue/self\nack:client-individual\nactivemq.prefetchSize:5\n\n\x00")
+	const n = 2000
+	body := strings.Repeat("b", 1024)
+	go func() {
+		for i := 0; i < n; i++ {
+			write("SEND\ndestination:/queue/self\ncontent-length:1024\n\n" + body + "\x00")
+		}
+	}()
+	for i := 0; i < n; i++ {
+		r.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+		f, err := r.rd.ReadFrame()
+		if err != nil {
+			t.Fatalf("stalled after %d messages: %v (sends waiting: %d)", i, err, b.BlockedSends())
+		}
+		if f == nil || f.Command != "MESSAGE" {
+			i--
+			continue
+		}
+		write("ACK\nid:" + hdr(f, "ack") + "\n\n\x00")
+	}
+}
+
+// Sends parked by flow control count against the connection's budget: a
+// producer flooding without receipts is pushed back through TCP instead of
+// piling up waiting sends in the broker.
+func TestParkedSendsPushBack(t *testing.T) {
+	b, _ := broker.New(broker.Config{Logger: testLogger(t), Usage: broker.Usage{MemoryLimit: 16 << 10}})
+	b.Start(context.Background())
+	s := NewServer(Options{Broker: b, Logger: testLogger(t), MaxPendingSendBytes: 64 << 10})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go s.Serve(l)
+	t.Cleanup(func() { s.Close(); b.Close() })
+	r := dialRaw(t, l.Addr().String())
+	r.connect("1.2")
+	body := strings.Repeat("p", 1024)
+	go func() {
+		for i := 0; i < 20000; i++ {
+			if _, err := io.WriteString(r.nc, "SEND\ndestination:/queue/flood\ncontent-length:1024\n\n"+body+"\x00"); err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(500 * time.Millisecond)
+	if n := b.BlockedSends(); n == 0 || n > 64 {
+		t.Fatalf("%d sends parked; want some, at most the 64 KB budget's worth", n)
 	}
 }
