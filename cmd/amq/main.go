@@ -150,7 +150,6 @@ func splitProps(args []string) (map[string]string, []string) {
 	return props, rest
 }
 
-
 // runCrypt is ActiveMQ's `activemq encrypt|decrypt --password P --input X`.
 func runCrypt(verb string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("amq "+verb, flag.ContinueOnError)
