@@ -261,6 +261,26 @@ func (b *Broker) applyThen(ops []store.Op, done func(error)) {
 	})
 }
 
+// ackThen journals acks (if any) without waiting for an fsync of their own
+// (store.ApplyLazy) and calls done once they are written: a lost ack means
+// a redelivery, and the next synced write carries it to the disk anyway.
+func (b *Broker) ackThen(ops []store.Op, done func(error)) {
+	if len(ops) == 0 {
+		if done != nil {
+			done(nil)
+		}
+		return
+	}
+	store.ApplyLazy(b.store, ops, func(_ store.Position, err error) {
+		if err != nil {
+			b.log.Error("store write failed", "err", err)
+		}
+		if done != nil {
+			done(err)
+		}
+	})
+}
+
 // policy returns the (cached) policy of d.
 func (b *Broker) policy(d Destination) *Policy {
 	key := d.String()

@@ -168,7 +168,7 @@ func (c *Consumer) Ack(msgID string, mode AckMode, tx *Tx, done func(error)) err
 	ops := d.storeOp
 	d.storeOp = nil
 	q.unlock(&d)
-	c.conn.b.applyThen(ops, done)
+	c.conn.b.ackThen(ops, done)
 	return nil
 }
 

@@ -199,7 +199,8 @@ func (q *msgQueue) runDeferred(d *deferred) {
 		q.b.deadLetter(q, dl.e, dl.cause, dl.exp)
 	}
 	if len(d.storeOp) > 0 {
-		q.b.store.Apply(d.storeOp, q.b.logStoreErr)
+		// Only acks collect here (see finish).
+		store.ApplyLazy(q.b.store, d.storeOp, q.b.logStoreErr)
 	}
 	if len(d.tmpOp) > 0 {
 		q.b.tmp.Apply(d.tmpOp, q.b.logStoreErr)

@@ -98,6 +98,26 @@ type Store interface {
 	Close() error
 }
 
+// LazyApplier is implemented by stores that can journal ops without waiting
+// for them to reach the disk: done runs once they are written (visible to
+// Load and ordered before every later Apply), and they become durable with
+// the next synced write. A killed process loses nothing written this way;
+// a crash of the machine may lose the last of them. The broker uses it for
+// acks, whose loss means a redelivery, never a lost message.
+type LazyApplier interface {
+	ApplyLazy(ops []Op, done func(Position, error))
+}
+
+// ApplyLazy applies ops through s's LazyApplier, or through Apply when s
+// has none.
+func ApplyLazy(s Store, ops []Op, done func(Position, error)) {
+	if l, ok := s.(LazyApplier); ok {
+		l.ApplyLazy(ops, done)
+		return
+	}
+	s.Apply(ops, done)
+}
+
 // ApplySync applies ops and waits until they are durable.
 func ApplySync(s Store, ops []Op) (Position, error) {
 	type res struct {

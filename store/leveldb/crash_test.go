@@ -100,7 +100,16 @@ func crashChild(dir string) {
 						tag = "t"
 					}
 					emit(fmt.Sprintf("k %s %d", tag, a.seq))
-					if _, err := store.ApplySync(s, []store.Op{op}); err != nil {
+					// Half the acks are lazy, as the broker's are: a killed
+					// process must still keep every one that completed.
+					ch := make(chan error, 1)
+					done := func(_ store.Position, err error) { ch <- err }
+					if r.Intn(2) == 0 {
+						s.ApplyLazy([]store.Op{op}, done)
+					} else {
+						s.Apply([]store.Op{op}, done)
+					}
+					if err := <-ch; err != nil {
 						fmt.Fprintln(os.Stderr, "apply:", err)
 						os.Exit(2)
 					}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -249,9 +250,104 @@ func TestTornTailWithIndex(t *testing.T) {
 	if got := seqs(t, s2, q, ""); !slices.Equal(got, []uint64{1, 2, 3, 4, 5}) {
 		t.Fatalf("got %v", got)
 	}
+	pos := s2.Position()
+	s2.Close()
 	st, _ := os.Stat(path)
-	if uint64(st.Size())+segStart(t, path) != uint64(s2.Position()) {
-		t.Fatalf("segment not truncated to the position: size %d position %d", st.Size(), s2.Position())
+	if uint64(st.Size())+segStart(t, path) != uint64(pos) {
+		t.Fatalf("segment not truncated to the position: size %d position %d", st.Size(), pos)
+	}
+}
+
+// copyDir copies the store's files as a crash would leave them: what the
+// process wrote, with the active segment's preallocated tail of zeros.
+func copyDir(t testing.TB, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPreallocatedTail: the active segment is preallocated; a store that
+// was not closed leaves a zero tail behind, which is its end and no damage,
+// also when a rolled segment kept its tail (a crash inside the roll).
+func TestPreallocatedTail(t *testing.T) {
+	dir := t.TempDir()
+	const segSize = 64 << 10
+	s := openT(t, Options{Dir: dir, SegmentSize: segSize})
+	const q = "queue://pre"
+	var want []uint64
+	for i := uint64(1); i <= 150; i++ {
+		mustApply(t, s, addOp(q, i, strings.Repeat("p", 1000)))
+		want = append(want, i)
+	}
+	// Some acks, written lazily: a killed process keeps them.
+	for i := uint64(1); i <= 5; i++ {
+		ch := make(chan error, 1)
+		s.ApplyLazy([]store.Op{ackOp(q, i, "")}, func(_ store.Position, err error) { ch <- err })
+		if err := <-ch; err != nil {
+			t.Fatal(err)
+		}
+	}
+	want = want[5:]
+	files := segFiles(t, dir)
+	if len(files) < 2 {
+		t.Fatalf("expected the journal to roll: %v", files)
+	}
+	for _, f := range files[:len(files)-1] {
+		st, _ := os.Stat(f)
+		next := segStart(t, files[slices.Index(files, f)+1])
+		if segStart(t, f)+uint64(st.Size()) != next {
+			t.Fatalf("rolled segment %s keeps a tail: size %d, next starts at %d", f, st.Size(), next)
+		}
+	}
+	active := files[len(files)-1]
+	if st, _ := os.Stat(active); runtime.GOOS == "linux" && st.Size() < segSize {
+		t.Logf("active segment not preallocated (%d bytes): file system without fallocate?", st.Size())
+	}
+	pos := s.Position()
+	crashed := t.TempDir()
+	copyDir(t, dir, crashed)
+	s.Close()
+	// A crash inside a roll: the segment before the active one still has
+	// its zeros.
+	f, err := os.OpenFile(filepath.Join(crashed, filepath.Base(files[len(files)-2])), os.O_RDWR|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(make([]byte, 4096))
+	f.Close()
+
+	var logs logBuf
+	s2 := openT(t, Options{Dir: crashed, SegmentSize: segSize, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if got := seqs(t, s2, q, ""); !slices.Equal(got, want) {
+		t.Fatalf("after the crash: %v, want %v", got, want)
+	}
+	if s2.Position() != pos {
+		t.Fatalf("position %d after the crash, want %d", s2.Position(), pos)
+	}
+	if strings.Contains(logs.String(), "level=WARN") {
+		t.Fatalf("a preallocated tail was taken for damage:\n%s", logs.String())
+	}
+	mustApply(t, s2, addOp(q, 151, "after"))
+	s2.Close()
+	s3 := openT(t, Options{Dir: crashed, SegmentSize: segSize})
+	defer s3.Close()
+	if got := seqs(t, s3, q, ""); !slices.Equal(got, append(want, 151)) {
+		t.Fatalf("after reopening: %v", got)
 	}
 }
 

@@ -23,7 +23,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,6 +95,8 @@ type request struct {
 	rec  []byte
 	done func(store.Position, error)
 	end  uint64
+	// lazy requests need no fsync of their own (see store.LazyApplier)
+	lazy bool
 	// compaction requests carry records to rewrite instead of rec
 	moves    []moveCand
 	subMoves []subCand
@@ -151,6 +152,7 @@ type Store struct {
 
 	pos     atomic.Uint64
 	lastSeq atomic.Uint64
+	syncAvg atomic.Int64 // recent fsync duration in ns (see groupWait)
 
 	// owned by the writer goroutine
 	wbuf []byte
@@ -274,11 +276,49 @@ func (s *Store) listSegments() error {
 	}
 	sort.Slice(s.segs, func(i, j int) bool { return s.segs[i].start < s.segs[j].start })
 	for i := 1; i < len(s.segs); i++ {
-		if prev := s.segs[i-1]; prev.end() > s.segs[i].start {
+		prev := s.segs[i-1]
+		if prev.end() <= s.segs[i].start {
+			continue
+		}
+		// A segment ends where the next one starts; beyond that it may
+		// only hold the zeros of its preallocation (a crash between the
+		// roll to the next segment and the cut of that tail).
+		want := int64(s.segs[i].start - prev.start)
+		zero, err := zeroFrom(prev.f, want, prev.size.Load())
+		if err != nil {
+			return err
+		}
+		if !zero {
 			return fmt.Errorf("journal %s (ending at %d) overlaps %s", prev.path, prev.end(), s.segs[i].path)
 		}
+		if err := prev.f.Truncate(want); err != nil {
+			return fmt.Errorf("truncate journal %s: %w", prev.path, err)
+		}
+		prev.size.Store(want)
 	}
 	return nil
+}
+
+// zeroFrom reports whether f holds only zero bytes from off up to end: the
+// preallocated part of a segment that was never written.
+func zeroFrom(f *os.File, off, end int64) (bool, error) {
+	buf := make([]byte, 256<<10)
+	for off < end {
+		n := int64(len(buf))
+		if end-off < n {
+			n = end - off
+		}
+		if _, err := f.ReadAt(buf[:n], off); err != nil {
+			return false, fmt.Errorf("read journal %s at %d: %w", f.Name(), off, err)
+		}
+		for _, c := range buf[:n] {
+			if c != 0 {
+				return false, nil
+			}
+		}
+		off += n
+	}
+	return true, nil
 }
 
 // openIndex opens the index, replacing it when it is missing, corrupt or of
@@ -463,6 +503,18 @@ func (s *Store) recover(rebuild bool, applied uint64) error {
 		if err != nil {
 			return err
 		}
+		if corrupt && i == len(s.segs)-1 {
+			// Where the active segment stops parsing, only the zeros of
+			// its preallocation may follow: that is its end, not damage.
+			zero, err := zeroFrom(g.f, good, g.size.Load())
+			if err != nil {
+				return err
+			}
+			if zero {
+				g.size.Store(good)
+				corrupt = false
+			}
+		}
 		if corrupt {
 			if i != len(s.segs)-1 {
 				return fmt.Errorf("journal %s is corrupt at offset %d and newer segments follow it; this is not a torn write, refusing to drop data (move the segment aside to recover what precedes it)", g.path, good)
@@ -631,6 +683,9 @@ func (s *Store) activate() error {
 		}
 	}
 	g := s.segs[len(s.segs)-1]
+	if err := s.preallocate(g); err != nil {
+		return err
+	}
 	if g.size.Load() == 0 {
 		if err := s.writeHeader(g, s.lastSeq.Load()); err != nil {
 			return err
@@ -648,6 +703,11 @@ func (s *Store) createSegment(start, lastSeq uint64) error {
 		return fmt.Errorf("create journal %s: %w", path, err)
 	}
 	g := &segment{start: start, path: path, f: f}
+	if err := s.preallocate(g); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
 	if err := s.writeHeader(g, lastSeq); err != nil {
 		f.Close()
 		os.Remove(path)
@@ -662,6 +722,28 @@ func (s *Store) createSegment(start, lastSeq uint64) error {
 	s.segMu.Lock()
 	s.segs = append(s.segs, g)
 	s.segMu.Unlock()
+	return nil
+}
+
+// preallocate reserves the active segment's full size on disk (see the
+// function of that name); the segment's size stays the end of its records.
+// Without fallocate, or with NoSync, appends simply grow the file.
+func (s *Store) preallocate(g *segment) error {
+	if s.opts.NoSync {
+		return nil
+	}
+	if err := preallocate(g.f, s.segSize); err != nil {
+		return fmt.Errorf("preallocate journal %s: %w", g.path, err)
+	}
+	return nil
+}
+
+// cutTail drops the unused preallocated part of a segment that stops being
+// the active one.
+func cutTail(g *segment) error {
+	if err := g.f.Truncate(g.size.Load()); err != nil {
+		return fmt.Errorf("truncate journal %s: %w", g.path, err)
+	}
 	return nil
 }
 
@@ -715,6 +797,16 @@ func (s *Store) segExists(start uint64) bool {
 // done runs on the writer goroutine, in journal order: it must not block,
 // and must not wait for another Apply.
 func (s *Store) Apply(ops []store.Op, done func(store.Position, error)) {
+	s.apply(ops, done, false)
+}
+
+// ApplyLazy journals ops like Apply, but a group made only of lazy requests
+// is written without an fsync; the next synced group makes it durable.
+func (s *Store) ApplyLazy(ops []store.Op, done func(store.Position, error)) {
+	s.apply(ops, done, true)
+}
+
+func (s *Store) apply(ops []store.Op, done func(store.Position, error), lazy bool) {
 	if done == nil {
 		done = func(store.Position, error) {}
 	}
@@ -723,7 +815,7 @@ func (s *Store) Apply(ops []store.Op, done func(store.Position, error)) {
 		done(0, err)
 		return
 	}
-	if !s.enqueue(&request{rec: rec, done: done}) {
+	if !s.enqueue(&request{rec: rec, done: done, lazy: lazy}) {
 		done(0, store.ErrClosed)
 	}
 }
@@ -741,20 +833,26 @@ func (s *Store) enqueue(r *request) bool {
 func (s *Store) writer() {
 	defer close(s.writerDone)
 	group := make([]*request, 0, 64)
-	last := 0
+	// expect is how many synced requests the previous group released: their
+	// callers (producers waiting for a receipt) are likely to come back
+	// within a round trip, and one fsync for all of them beats one for the
+	// first and another for the rest. So while fewer are queued, the writer
+	// waits for them, at most about as long as an fsync takes.
+	expect := 0
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for {
 		r, ok := <-s.reqs
 		if !ok {
 			return
 		}
-		if last > 1 && len(s.reqs) < last-1 {
-			// The callers of the previous group are about to come back; let
-			// them enqueue so they share this sync instead of waiting for
-			// the next one.
-			runtime.Gosched()
-		}
 		group = append(group[:0], r)
 		size := len(r.rec)
+		synced := 0
+		if !r.lazy {
+			synced = 1
+		}
+		var deadline time.Time
 	drain:
 		for len(group) < maxGroupOps && size < maxGroupBytes {
 			select {
@@ -764,14 +862,49 @@ func (s *Store) writer() {
 				}
 				group = append(group, r)
 				size += len(r.rec)
+				if !r.lazy {
+					synced++
+				}
+				continue
 			default:
+			}
+			if synced == 0 || synced >= expect || s.opts.NoSync {
+				break
+			}
+			if deadline.IsZero() {
+				deadline = time.Now().Add(s.groupWait())
+			}
+			wait := time.Until(deadline)
+			if wait <= 0 {
+				break
+			}
+			timer.Reset(wait)
+			select {
+			case r, ok := <-s.reqs:
+				timer.Stop()
+				if !ok {
+					break drain
+				}
+				group = append(group, r)
+				size += len(r.rec)
+				if !r.lazy {
+					synced++
+				}
+			case <-timer.C:
 				break drain
 			}
 		}
 		s.commit(group)
-		last = len(group)
+		expect = synced
 		clear(group)
 	}
+}
+
+// groupWait is how long the writer waits for the rest of a group: about one
+// recent fsync, so waiting never costs more than the sync it may save.
+func (s *Store) groupWait() time.Duration {
+	d := time.Duration(s.syncAvg.Load())
+	return min(max(d, 50*time.Microsecond), 2*time.Millisecond)
 }
 
 // groupWriter appends a group's records to the journal, moving to a new
@@ -794,6 +927,9 @@ func (w *groupWriter) place(rec []byte, lastSeq uint64) (uint64, error) {
 	// such a record gets a segment of its own, beyond the usual size.
 	if used+int64(len(rec)) > w.s.segSize && used > int64(maxHeaderLen) {
 		if err := w.flush(true); err != nil {
+			return 0, err
+		}
+		if err := cutTail(w.active); err != nil {
 			return 0, err
 		}
 		if err := w.s.createSegment(w.active.end(), lastSeq); err != nil {
@@ -823,8 +959,12 @@ func (w *groupWriter) flush(sync bool) error {
 		if err := fdatasync(g.f); err != nil {
 			return fmt.Errorf("sync journal %s: %w", g.path, err)
 		}
+		took := time.Since(start)
+		// a moving average over about eight syncs, for groupWait
+		avg := w.s.syncAvg.Load()
+		w.s.syncAvg.Store(avg + (int64(took)-avg)/8)
 		if f := w.s.syncObs.Load(); f != nil {
-			(*f)(time.Since(start))
+			(*f)(took)
 		}
 	}
 	return nil
@@ -858,7 +998,11 @@ func (s *Store) commit(group []*request) {
 	s.mu.Unlock()
 	err := s.place(w, x, group)
 	if err == nil {
-		err = w.flush(true)
+		sync := false
+		for _, r := range group {
+			sync = sync || !r.lazy
+		}
+		err = w.flush(sync)
 	}
 	s.wbuf = w.buf[:0]
 	if cap(s.wbuf) > 4*maxGroupBytes {
@@ -1205,9 +1349,9 @@ func (s *Store) Close() error {
 	close(s.quit)
 	s.bg.Wait()
 	var errs []error
-	if s.opts.NoSync {
-		errs = append(errs, fdatasync(s.activeSeg().f))
-	}
+	// With NoSync, or after lazy writes, the tail may not be on disk yet;
+	// the preallocated rest goes, so a clean restart has none to scan.
+	errs = append(errs, cutTail(s.activeSeg()), fdatasync(s.activeSeg().f))
 	errs = append(errs, s.db.Put(keySynced, nil, &opt.WriteOptions{Sync: true}))
 	errs = append(errs, s.db.Close())
 	s.closeFiles()

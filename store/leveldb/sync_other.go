@@ -5,3 +5,6 @@ package leveldb
 import "os"
 
 func fdatasync(f *os.File) error { return f.Sync() }
+
+// preallocate is a no-op where fallocate is not available.
+func preallocate(*os.File, int64) error { return nil }
