@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,6 +34,7 @@ type brokerFlags struct {
 	logFormat   string
 	logLevel    string
 	cpuProfile  string
+	traceFile   string
 	pidFile     string
 	web         string
 	metricsAuth bool
@@ -53,6 +55,7 @@ func parseBrokerFlags(name string, args []string, stderr io.Writer) (*brokerFlag
 	}
 	if name == "console" {
 		fs.StringVar(&bf.cpuProfile, "cpuprofile", "", "write a CPU profile to this file until shutdown")
+		fs.StringVar(&bf.traceFile, "trace", "", "write an execution trace (go tool trace) to this file until shutdown")
 		fs.StringVar(&bf.pidFile, "pidfile", "", "write the process id to this file while running")
 	}
 	bf.fs = fs
@@ -114,6 +117,20 @@ func runConsole(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			pprof.StopCPUProfile()
 			f.Close()
 			log.Info("cpu profile written", "file", bf.cpuProfile)
+		}()
+	}
+	if bf.traceFile != "" {
+		f, err := os.Create(bf.traceFile)
+		if err != nil {
+			return fmt.Errorf("trace: %w", err)
+		}
+		if err := trace.Start(f); err != nil {
+			return fmt.Errorf("trace: %w", err)
+		}
+		defer func() {
+			trace.Stop()
+			f.Close()
+			log.Info("execution trace written", "file", bf.traceFile)
 		}()
 	}
 	srv, err := server.New(cfg, server.Options{Logger: log})
