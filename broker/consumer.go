@@ -121,7 +121,7 @@ func (c *Consumer) Ack(msgID string, mode AckMode, tx *Tx, done func(error)) err
 	}
 	q := c.q
 	q.mu.Lock()
-	e := c.byID[msgID]
+	e := c.unackedByID(msgID)
 	if e == nil || e.owner != c {
 		q.mu.Unlock()
 		return fmt.Errorf("%w: %s", ErrUnknownMessage, msgID)
@@ -212,7 +212,7 @@ func (c *Consumer) Nack(msgID string, cause string, tx *Tx, done func(error)) er
 	}
 	q := c.q
 	q.mu.Lock()
-	e := c.byID[msgID]
+	e := c.unackedByID(msgID)
 	if e == nil || e.owner != c || e.txAck != nil {
 		q.mu.Unlock()
 		return fmt.Errorf("%w: %s", ErrUnknownMessage, msgID)
@@ -378,7 +378,7 @@ func (c *Consumer) AckExpired(msgID string) error {
 	}
 	q := c.q
 	q.mu.Lock()
-	e := c.byID[msgID]
+	e := c.unackedByID(msgID)
 	if e == nil || e.owner != c || e.txAck != nil {
 		q.mu.Unlock()
 		return fmt.Errorf("%w: %s", ErrUnknownMessage, msgID)
@@ -392,6 +392,21 @@ func (c *Consumer) AckExpired(msgID string) error {
 	return nil
 }
 
+// unackedByID finds an unacked entry of c by message ID. Auto-ack consumers
+// keep no index (their acks name deliveries, not IDs), so for them this is
+// a walk of the few in flight.
+func (c *Consumer) unackedByID(msgID string) *entry {
+	if !c.opts.AutoAck {
+		return c.byID[msgID]
+	}
+	for x := c.uhead; x != nil; x = x.cnext {
+		if x.msg.ID == msgID {
+			return x
+		}
+	}
+	return nil
+}
+
 // HasUnacked reports whether msgID was delivered to c and is not yet acked.
 func (c *Consumer) HasUnacked(msgID string) bool {
 	if c.group != nil {
@@ -400,6 +415,6 @@ func (c *Consumer) HasUnacked(msgID string) bool {
 	q := c.q
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	e := c.byID[msgID]
+	e := c.unackedByID(msgID)
 	return e != nil && e.owner == c
 }

@@ -633,10 +633,12 @@ func (q *msgQueue) assign(c *Consumer, e *entry) {
 	}
 	c.utail = e
 	c.unacked++
-	if c.byID == nil {
-		c.byID = make(map[string]*entry)
+	if !c.opts.AutoAck {
+		if c.byID == nil {
+			c.byID = make(map[string]*entry)
+		}
+		c.byID[e.msg.ID] = e
 	}
-	c.byID[e.msg.ID] = e
 	if c.prefetch == 0 && c.pulls > 0 {
 		c.pulls--
 	}
@@ -682,7 +684,9 @@ func (q *msgQueue) unlink(e *entry) {
 		c.utail = e.cprev
 	}
 	e.cprev, e.cnext = nil, nil
-	delete(c.byID, e.msg.ID)
+	if c.byID != nil {
+		delete(c.byID, e.msg.ID)
+	}
 	if !c.hasCredit() {
 		q.gen++ // a consumer that was full can take messages again
 	}

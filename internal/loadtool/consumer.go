@@ -60,6 +60,9 @@ func RunConsumer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 				if u.conn != nil {
 					abandon(u.conn, u.nc)
 				}
+				if u.pipe != nil {
+					u.pipe.nc.Close()
+				}
 			}
 			return t.err
 		}
@@ -203,6 +206,7 @@ type consThread struct {
 	conn  *stomp.Conn
 	nc    net.Conn
 	sub   *stomp.Subscription
+	pipe  *pipeConsumer // instead of conn and sub, with --pipeline
 	n     int64 // messages this thread counted
 	bytes int64
 	lat   Histogram
@@ -211,6 +215,11 @@ type consThread struct {
 
 func (t *consThread) connect(ctx context.Context) error {
 	o := t.r.o
+	if o.pipeline {
+		p, err := connectPipeConsumer(ctx, o, t.id)
+		t.pipe = p
+		return err
+	}
 	extra := []func(*stomp.Conn) error{
 		// Room between go-stomp's reader and its dispatcher, and for acks.
 		stomp.ConnOpt.ReadChannelCapacity(256),
@@ -252,6 +261,10 @@ func subscribeOpts(o *consumerOpts, thread int) []func(*frame.Frame) error {
 }
 
 func (t *consThread) run(ctx context.Context) {
+	if t.pipe != nil {
+		t.runPipe(ctx)
+		return
+	}
 	o, r := t.r.o, t.r
 	var ack *acker
 	if o.ack != stomp.AckAuto || o.transacted {
@@ -288,7 +301,7 @@ loop:
 				}
 				break loop
 			}
-			t.count(m)
+			t.count(m.Header.Get(stampHeader), len(m.Body))
 			switch o.ack {
 			case stomp.AckClientIndividual:
 				ack.push(opAck, m)
@@ -351,17 +364,17 @@ loop:
 	t.err = t.shutdown(ack, err)
 }
 
-// count records one message.
-func (t *consThread) count(m *stomp.Message) {
+// count records one message: stamp is its stampHeader value, if any.
+func (t *consThread) count(stamp string, bodyLen int) {
 	now := time.Now()
 	t.r.received(int64(now.Sub(t.r.base)))
-	if v := m.Header.Get(stampHeader); v != "" {
-		if sent, err := strconv.ParseInt(v, 10, 64); err == nil {
+	if stamp != "" {
+		if sent, err := strconv.ParseInt(stamp, 10, 64); err == nil {
 			t.lat.Record(now.UnixNano() - sent)
 		}
 	}
 	t.n++
-	t.bytes += int64(len(m.Body))
+	t.bytes += int64(bodyLen)
 }
 
 // shutdown disconnects once the acker is done, draining the subscription
@@ -394,7 +407,7 @@ func (t *consThread) shutdown(ack *acker, err error) error {
 		}
 		if autoAck && err == nil {
 			// Acked on dispatch: the broker counts it consumed, so do we.
-			t.count(m)
+			t.count(m.Header.Get(stampHeader), len(m.Body))
 			t.r.total.Add(1)
 		}
 	}

@@ -100,6 +100,7 @@ type consumerOpts struct {
 	prefetch         int
 	receiveTimeoutMs int
 	bytesAsText      bool
+	pipeline         bool
 }
 
 const producerUsage = `Usage: amq producer [OPTIONS]
@@ -176,6 +177,7 @@ func parseConsumerArgs(args []string, stdout, stderr io.Writer) (*consumerOpts, 
 	fs.IntVar(&o.prefetch, "prefetch", -1, "activemq.prefetchSize; -1 = the broker's default")
 	fs.IntVar(&o.receiveTimeoutMs, "receiveTimeout", 0, "stop after this many ms without a message; 0 = wait for --messageCount")
 	fs.BoolVar(&o.bytesAsText, "bytesAsText", false, "accepted for compatibility; bodies are not printed")
+	fs.BoolVar(&o.pipeline, "pipeline", true, "read and ack on one goroutine per connection through buffered I/O;\nfalse receives with go-stomp's Conn and Subscription")
 	fs.Lookup("messageCount").Usage = "messages per thread; on a queue the run ends once parallelThreads x messageCount arrived in all"
 	if err := parseFlags(fs, args, consumerUsage, stdout, stderr); err != nil {
 		return nil, err

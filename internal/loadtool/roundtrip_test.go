@@ -114,6 +114,10 @@ func TestRoundTrip(t *testing.T) {
 		{"non-persistent, individual ack, prefetch 1", []string{"--persistent", "false", "--msgTTL", "600000"}, []string{"--ackMode", "INDIVIDUAL_ACKNOWLEDGE", "--prefetch", "1"}, false},
 		{"large text, client ack batches of 1", []string{"--textMessageSize", "5000", "--messagePriority", "6"}, []string{"--ackMode", "CLIENT_ACKNOWLEDGE", "--batchSize", "1"}, true},
 		{"transactions without receipts, SESSION_TRANSACTED consumer", []string{"--transactionBatchSize", "33", "--messageSize", "10"}, []string{"--ackMode", "SESSION_TRANSACTED", "--batchSize", "100"}, true},
+		{"go-stomp consumer, individual ack", nil, []string{"--pipeline=false", "--ackMode", "INDIVIDUAL_ACKNOWLEDGE"}, true},
+		{"go-stomp consumer, client ack batches", []string{"--persistent", "false"}, []string{"--pipeline", "false", "--ackMode", "CLIENT_ACKNOWLEDGE", "--batchSize", "10"}, false},
+		{"go-stomp consumer, transacted", []string{"--window", "16"}, []string{"--pipeline=false", "--transacted", "--batchSize", "50"}, true},
+		{"go-stomp consumer, auto ack", []string{"--receipts=false"}, []string{"--pipeline=false"}, false},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

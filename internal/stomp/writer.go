@@ -52,6 +52,40 @@ func (c *conn) writeLoop() {
 		c.outMu.Unlock()
 		buf = buf[:0]
 		closeAfter := false
+		// Everything queued is encoded and written in chunks of about
+		// writeChunk bytes: one buffer of that size is reused for good,
+		// instead of one growing (and copied) to the size of a backlog.
+		flushed, size := 0, 0
+		flush := func(end int) bool {
+			// Encoded for the wire: the deliveries count as received and
+			// the auto-ack ones are acked now, before the write, as
+			// ActiveMQ does -- so a client that unsubscribes right after
+			// reading a message never sees it again.
+			for i := flushed; i < end; i++ {
+				it := &items[i]
+				if it.d == nil || it.d.Consumer == nil || it.sub.ack != "auto" {
+					continue
+				}
+				autoAck[it.d.Consumer] = append(autoAck[it.d.Consumer], it.d)
+			}
+			for cons, ds := range autoAck {
+				cons.AckDelivered(ds)
+				delete(autoAck, cons)
+			}
+			flushed = end
+			if len(buf) > 0 {
+				if !c.writeFrames(buf, bodies) {
+					return false
+				}
+				lastWrite = time.Now()
+			}
+			buf = buf[:0]
+			clear(bodies)
+			bodies = bodies[:0]
+			size = 0
+			return true
+		}
+		n := len(items)
 		for i := range items {
 			it := &items[i]
 			switch {
@@ -62,43 +96,31 @@ func (c *conn) writeLoop() {
 					it.d = nil
 					continue
 				}
+				before, refs := len(buf), len(bodies)
 				buf = c.appendMessage(buf, it.d, it.sub, &bodies)
+				size += len(buf) - before
+				for _, r := range bodies[refs:] {
+					size += len(r.body)
+				}
 			case it.raw != nil:
 				buf = append(buf, it.raw...)
+				size += len(it.raw)
 			}
 			if it.close {
 				closeAfter = true
+				n = i + 1
 				break
 			}
-		}
-		// Encoded for the wire: the deliveries count as received and the
-		// auto-ack ones are acked now, before the write, as ActiveMQ does --
-		// so a client that unsubscribes right after reading a message never
-		// sees it again.
-		for i := range items {
-			it := &items[i]
-			if it.d == nil || it.d.Consumer == nil {
-				continue
-			}
-			if it.sub.ack == "auto" {
-				autoAck[it.d.Consumer] = append(autoAck[it.d.Consumer], it.d)
-			}
-		}
-		for cons, ds := range autoAck {
-			cons.AckDelivered(ds)
-			delete(autoAck, cons)
-		}
-		if len(buf) > 0 {
-			if !c.writeFrames(buf, bodies) {
+			if size >= writeChunk && !flush(i+1) {
 				return
 			}
-			lastWrite = time.Now()
 		}
-		clear(bodies)
-		bodies = bodies[:0]
+		if !flush(n) {
+			return
+		}
 		clear(items)
-		if cap(buf) > 4<<20 {
-			buf = nil // do not pin a huge buffer after one large burst
+		if cap(buf) > 4*writeChunk {
+			buf = nil // one frame larger than a chunk is not pinned
 		}
 		if closeAfter {
 			c.shutdown()
@@ -106,6 +128,9 @@ func (c *conn) writeLoop() {
 		}
 	}
 }
+
+// writeChunk is about how many bytes the writer encodes before it writes.
+const writeChunk = 256 << 10
 
 // bodyRef is a large message body written from where it lies (writev)
 // instead of being copied into the write buffer: it goes after buf[:at].
