@@ -207,7 +207,7 @@ type consThread struct {
 	nc    net.Conn
 	sub   *stomp.Subscription
 	pipe  *pipeConsumer // instead of conn and sub, with --pipeline
-	n     int64 // messages this thread counted
+	n     int64         // messages this thread counted
 	bytes int64
 	lat   Histogram
 	err   error
