@@ -9,21 +9,22 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-stomp/stomp/v3"
-	"github.com/go-stomp/stomp/v3/frame"
+
+	"amq/internal/stomp/frame"
 )
 
 // pipeConsumer is a consumer connection by default. One goroutine reads the
-// MESSAGE frames with go-stomp's frame reader and writes the ACKs, BEGINs
-// and COMMITs into one buffered writer, flushed whenever nothing more is
-// waiting to be read: no goroutines and channels between the socket and the
-// count, so the consumer costs the machine as little as it can, and acks
-// coalesce into few writes.
+// MESSAGE frames with the broker's own frame reader (one buffer, a few
+// allocations per frame) and writes the ACKs, BEGINs and COMMITs into one
+// buffered writer, flushed before each read from the socket: no goroutines
+// and channels between the socket and the count, so the consumer costs the
+// machine as little as it can, and acks coalesce into few writes.
 type pipeConsumer struct {
 	nc      net.Conn
-	br      *bufio.Reader
 	rd      *frame.Reader
 	bw      *bufio.Writer
 	version string
@@ -31,6 +32,8 @@ type pipeConsumer struct {
 	subID   string
 	txSeq   int
 	txID    string
+	stop    atomic.Bool // set by the thread's watcher (see flushingReader)
+	onStop  func()
 }
 
 // connectPipeConsumer dials, performs the handshake and subscribes.
@@ -39,14 +42,23 @@ func connectPipeConsumer(ctx context.Context, o *consumerOpts, thread int) (*pip
 	if err != nil {
 		return nil, err
 	}
-	br := bufio.NewReaderSize(nc, pipeBufSize)
 	p := &pipeConsumer{
 		nc:    nc,
-		br:    br,
-		rd:    frame.NewReaderSize(br, pipeBufSize),
 		bw:    bufio.NewWriterSize(nc, pipeBufSize),
 		subID: "1",
 	}
+	// The broker is trusted here: only its bodies are bounded.
+	p.rd = frame.NewReader(flushingReader{nc: nc, bw: p.bw, stop: &p.stop, onStop: func() {
+		if p.onStop != nil {
+			p.onStop()
+		}
+	}}, frame.Limits{
+		BufferSize:    pipeBufSize,
+		MaxFrameSize:  1 << 40,
+		MaxDataLength: 1 << 31,
+		MaxHeaders:    1 << 16,
+		MaxHeaderLine: 1 << 20,
+	})
 	deadline := time.Now().Add(connectTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
@@ -84,12 +96,13 @@ func (p *pipeConsumer) handshake(o *consumerOpts, thread int) error {
 	}
 	switch f.Command {
 	case frame.CONNECTED:
-		p.version = f.Header.Get(frame.Version)
+		p.version, _ = f.Get("version")
 		if p.version == "" {
 			p.version = "1.0"
 		}
+		p.rd.SetVersion(p.version)
 	case frame.ERROR:
-		return fmt.Errorf("connect to %s: broker refused: %s", o.brokerURL, brokerMessage(f))
+		return fmt.Errorf("connect to %s: broker refused: %s", o.brokerURL, errorText(f))
 	default:
 		return fmt.Errorf("connect to %s: unexpected %s frame", o.brokerURL, f.Command)
 	}
@@ -128,16 +141,41 @@ func (p *pipeConsumer) frame(cmd string, kv ...string) {
 	p.bw.WriteString("\n\x00")
 }
 
-// next returns the next frame, skipping heart-beats. Before it may block,
-// whatever is buffered for writing goes out.
-func (p *pipeConsumer) next() (*frame.Frame, error) {
+// flushingReader writes out what is buffered for writing before each read
+// from the socket, which may block: acks go out in batches, never late.
+//
+// It is also how a blocked read learns that the run is over: the thread's
+// watcher sets stop and a read deadline in the past; the read that times
+// out calls onStop, which (on the reading goroutine, between two reads, so
+// the frame being parsed is not disturbed) writes the last acks and
+// DISCONNECT, and reading goes on up to DISCONNECT's receipt.
+type flushingReader struct {
+	nc     net.Conn
+	bw     *bufio.Writer
+	stop   *atomic.Bool
+	onStop func()
+}
+
+func (r flushingReader) Read(b []byte) (int, error) {
 	for {
-		if p.br.Buffered() == 0 && p.bw.Buffered() > 0 {
-			if err := p.bw.Flush(); err != nil {
-				return nil, err
+		if r.bw.Buffered() > 0 {
+			if err := r.bw.Flush(); err != nil {
+				return 0, err
 			}
 		}
-		f, err := p.rd.Read()
+		n, err := r.nc.Read(b)
+		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && r.stop.Load() && r.onStop != nil {
+			r.onStop()
+			continue
+		}
+		return n, err
+	}
+}
+
+// next returns the next frame, skipping heart-beats.
+func (p *pipeConsumer) next() (*frame.Frame, error) {
+	for {
+		f, err := p.rd.ReadFrame()
 		if err != nil {
 			return nil, err
 		}
@@ -147,14 +185,31 @@ func (p *pipeConsumer) next() (*frame.Frame, error) {
 	}
 }
 
+// errorText is what an ERROR frame says: its message header, else its body.
+func errorText(f *frame.Frame) string {
+	if msg, _ := f.Get("message"); msg != "" {
+		return msg
+	}
+	if len(f.Body) > 0 {
+		return string(f.Body)
+	}
+	return "(no message)"
+}
+
+// header returns the value of the first header named key.
+func header(f *frame.Frame, key string) string {
+	v, _ := f.Get(key)
+	return v
+}
+
 // ack acknowledges m (cumulatively in client mode), inside the open
 // transaction if there is one.
 func (p *pipeConsumer) ack(m *frame.Frame) {
 	var kv []string
 	if p.version == "1.2" {
-		kv = append(kv, "id", m.Header.Get(frame.Ack))
+		kv = append(kv, "id", header(m, "ack"))
 	} else {
-		kv = append(kv, "message-id", m.Header.Get(frame.MessageId), "subscription", p.subID)
+		kv = append(kv, "message-id", header(m, "message-id"), "subscription", p.subID)
 	}
 	if p.txID != "" {
 		kv = append(kv, "transaction", p.txID)
@@ -184,45 +239,89 @@ func (p *pipeConsumer) commit() {
 func (t *consThread) runPipe(ctx context.Context) {
 	o, r, p := t.r.o, t.r, t.pipe
 	autoAck := o.ack == stomp.AckAuto && !o.transacted
-	// The reads block; the end of the run, idleness and ctx interrupt them
-	// through the read deadline.
-	stop := make(chan struct{})
-	stopped := make(chan struct{})
+	var (
+		last    *frame.Frame // client ack: counted, not yet acked
+		pending int
+		closing bool // DISCONNECT sent: reading up to its receipt
+	)
+	// shutdown acknowledges what was counted (messages delivered after it
+	// go back to the broker when the connection closes) and disconnects.
+	shutdown := func() {
+		if closing {
+			p.nc.SetReadDeadline(time.Now().Add(connectTimeout))
+			return
+		}
+		closing = true
+		if last != nil {
+			if o.transacted {
+				p.begin()
+			}
+			p.ack(last)
+		}
+		if o.transacted {
+			p.commit()
+		}
+		p.frame("DISCONNECT", "receipt", "bye")
+		p.nc.SetReadDeadline(time.Now().Add(connectTimeout))
+	}
+	p.onStop = shutdown
+	// A read blocked while the run ends (queue total reached, idleness,
+	// interrupt) is woken through the read deadline.
+	quit := make(chan struct{})
+	watcher := make(chan struct{})
 	go func() {
-		defer close(stopped)
+		defer close(watcher)
 		select {
 		case <-r.doneC:
 		case <-r.idleC:
 		case <-ctx.Done():
-		case <-stop:
+		case <-quit:
 			return
 		}
+		p.stop.Store(true)
 		p.nc.SetReadDeadline(time.Now())
 	}()
-	var (
-		last    *frame.Frame // client ack: counted, not yet acked
-		pending int
-		err     error
-	)
-	for r.global || t.n < int64(o.messageCount) {
-		var f *frame.Frame
-		f, err = p.next()
+	defer func() {
+		close(quit)
+		<-watcher
+		p.nc.Close()
+	}()
+	if !r.global && o.messageCount <= 0 {
+		shutdown()
+	}
+	for {
+		f, err := p.next()
 		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				err = nil
-			} else {
-				err = fmt.Errorf("connection lost: %w", err)
+			r.finish()
+			t.err = fmt.Errorf("connection lost: %w", err)
+			if closing {
+				t.err = fmt.Errorf("disconnect: %w", err)
 			}
-			break
+			return
 		}
-		if f.Command == frame.ERROR {
-			err = &brokerError{msg: brokerMessage(f)}
-			break
-		}
-		if f.Command != frame.MESSAGE {
+		switch f.Command {
+		case frame.ERROR:
+			r.finish()
+			t.err = &brokerError{msg: errorText(f)}
+			return
+		case frame.RECEIPT:
+			if closing && header(f, "receipt-id") == "bye" {
+				return
+			}
+			continue
+		case frame.MESSAGE:
+		default:
 			continue
 		}
-		t.count(f.Header.Get(stampHeader), len(f.Body))
+		if closing {
+			// Acked on dispatch: the broker counts it consumed, so do we.
+			if autoAck {
+				t.count(header(f, stampHeader), len(f.Body))
+				r.total.Add(1)
+			}
+			continue
+		}
+		t.count(header(f, stampHeader), len(f.Body))
 		switch o.ack {
 		case stomp.AckClientIndividual:
 			if o.transacted {
@@ -250,8 +349,10 @@ func (t *consThread) runPipe(ctx context.Context) {
 			r.total.Add(1)
 		}
 		if o.sleepMs > 0 {
-			if err = p.bw.Flush(); err != nil {
-				break
+			if err := p.bw.Flush(); err != nil {
+				r.finish()
+				t.err = fmt.Errorf("connection lost: %w", err)
+				return
 			}
 			select {
 			case <-time.After(time.Duration(o.sleepMs) * time.Millisecond):
@@ -259,61 +360,17 @@ func (t *consThread) runPipe(ctx context.Context) {
 			case <-ctx.Done():
 			}
 		}
-		if ctx.Err() != nil {
-			break
+		if (!r.global && t.n >= int64(o.messageCount)) || p.stop.Load() || isClosed(r.doneC) {
+			shutdown()
 		}
 	}
-	close(stop)
-	<-stopped
-	if err != nil {
-		r.finish()
-		p.nc.Close()
-		t.err = err
-		return
-	}
-	p.nc.SetReadDeadline(time.Time{})
-	// Acknowledge what was counted; messages delivered after it go back to
-	// the broker when the connection closes.
-	if last != nil {
-		if o.transacted {
-			p.begin()
-		}
-		p.ack(last)
-	}
-	if o.transacted {
-		p.commit()
-	}
-	t.err = t.disconnectPipe(autoAck)
 }
 
-// disconnectPipe sends DISCONNECT and reads up to its receipt. Messages
-// that arrive meanwhile on an auto-ack subscription were acked on dispatch:
-// the broker counts them consumed, so they are counted here too.
-func (t *consThread) disconnectPipe(autoAck bool) error {
-	p := t.pipe
-	defer p.nc.Close()
-	p.nc.SetDeadline(time.Now().Add(connectTimeout))
-	p.frame("DISCONNECT", "receipt", "bye")
-	if err := p.bw.Flush(); err != nil {
-		return fmt.Errorf("disconnect: %w", err)
-	}
-	for {
-		f, err := p.next()
-		if err != nil {
-			return fmt.Errorf("disconnect: %w", err)
-		}
-		switch f.Command {
-		case frame.RECEIPT:
-			if f.Header.Get(frame.ReceiptId) == "bye" {
-				return nil
-			}
-		case frame.ERROR:
-			return &brokerError{msg: brokerMessage(f)}
-		case frame.MESSAGE:
-			if autoAck {
-				t.count(f.Header.Get(stampHeader), len(f.Body))
-				t.r.total.Add(1)
-			}
-		}
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
 	}
 }
