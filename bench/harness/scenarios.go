@@ -36,7 +36,7 @@ func (h *harness) measureCeiling(ctx context.Context) {
 		{"producer, 1 connection, 1 KB, no receipts", producerSpec{count: 500_000 / scale, size: 1024}},
 		{"producer, 10 connections, 1 KB, no receipts", producerSpec{count: 50_000 / scale, threads: 10, size: 1024}},
 		{"producer, 1 connection, 1 KB, persistent, receipt per SEND", producerSpec{count: 50_000 / scale, size: 1024, persistent: true, receipts: true}},
-		{"producer, 1 connection, --sleep 1 (per-thread paced rate)", producerSpec{count: 2000, size: 1024, sleepMs: 1}},
+		{pacedCeiling, producerSpec{count: 50_000 / latencyConns / scale, threads: latencyConns, size: 1024, rate: 50_000}},
 	}
 	for _, p := range prod {
 		p.spec.url, p.spec.dest = url, "queue://ceiling"
@@ -107,7 +107,15 @@ type workload struct {
 	persistent bool
 	receipts   bool
 	ack        string
+	rate       float64 // producer --rate, for the latency run
 }
+
+// latencyConns is how many producer connections share the latency run's
+// rate; pacedCeiling names the ceiling row that checks the pacing itself.
+const (
+	latencyConns = 4
+	pacedCeiling = "producer, 4 connections, 1 KB, --rate 50000 (paced)"
+)
 
 func (h *harness) grid() []workload {
 	d := 1
@@ -292,20 +300,14 @@ func (h *harness) runLatency(ctx context.Context) error {
 		h.res.skip("latency at a fixed rate: ActiveMQ's maximum on %s is unknown", base)
 		return nil
 	}
-	target := amqMax / 2
-	perThread := h.ceilingRate("producer, 1 connection, --sleep 1 (per-thread paced rate)")
-	if perThread == 0 {
-		perThread = 900
-	}
-	threads := int(math.Round(target / perThread))
-	threads = min(max(threads, 1), 200)
+	target := math.Round(amqMax / 2)
 	secs := 10.0
 	if h.quick {
 		secs = 5
 	}
-	perThreadCount := int(perThread * secs)
-	h.logf("latency: target %s msgs/s (50%% of ActiveMQ's %s on %s): %d producer connections x --sleep 1 (%.0f msgs/s each)",
-		fmtVal(target, ""), fmtVal(amqMax, ""), base, threads, perThread)
+	perThreadCount := int(target * secs / latencyConns)
+	h.logf("latency: target %s msgs/s (50%% of ActiveMQ's %s on %s): %d producer connections, --rate %.0f",
+		fmtVal(target, ""), fmtVal(amqMax, ""), base, latencyConns, target)
 	name := fmt.Sprintf("at ~%s msgs/s (50%% of ActiveMQ max), 1 KB non-persistent queue", fmtVal(target, ""))
 	rows := []struct {
 		key, label string
@@ -319,8 +321,8 @@ func (h *harness) runLatency(ctx context.Context) error {
 		h.res.defRow("latency", r.key, r.label, "us", false, false)
 	}
 	h.res.defRow("latency", "lat_rate", "latency run: achieved producer rate", "msgs/s", true, false)
-	h.res.note("lat_p50", "end to end: amq-sent-ns stamp at SEND to receipt by the consumer; the rate comes from %d producer connections sending one message per --sleep 1 ms each, so it is paced per connection, not globally", threads)
-	w := workload{key: "latency", producers: threads, consumers: 1, total: threads * perThreadCount, size: 1024}
+	h.res.note("lat_p50", "end to end: amq-sent-ns stamp at SEND to receipt by the consumer; `amq producer --rate %.0f` over %d connections, each send on a fixed schedule", target, latencyConns)
+	w := workload{key: "latency", producers: latencyConns, consumers: 1, total: latencyConns * perThreadCount, size: 1024, rate: target}
 	for run := 1; run <= h.runs; run++ {
 		for _, b := range h.brokers {
 			if err := ctx.Err(); err != nil {
@@ -367,7 +369,7 @@ func (h *harness) runLatencyOnce(ctx context.Context, b *broker, w workload, run
 	}
 	time.Sleep(300 * time.Millisecond)
 	psum, perr := runTool(ctx, h.amqBin, h.runTimeout, "producer",
-		producerSpec{url: url, dest: dest, count: w.total / w.producers, threads: w.producers, size: w.size, sleepMs: 1}.args()...)
+		producerSpec{url: url, dest: dest, count: w.total / w.producers, threads: w.producers, size: w.size, rate: w.rate}.args()...)
 	rec.Producer = psum
 	if perr != nil {
 		rec.Error = firstLine(perr.Error())

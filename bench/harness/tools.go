@@ -120,6 +120,7 @@ type producerSpec struct {
 	receipts   bool
 	window     int
 	sleepMs    int
+	rate       float64 // --rate: messages per second in all; 0 = unpaced
 }
 
 func (p producerSpec) args() []string {
@@ -137,6 +138,9 @@ func (p producerSpec) args() []string {
 	}
 	if p.sleepMs > 0 {
 		a = append(a, "--sleep", strconv.Itoa(p.sleepMs))
+	}
+	if p.rate > 0 {
+		a = append(a, "--rate", strconv.FormatFloat(p.rate, 'f', 0, 64))
 	}
 	return a
 }

@@ -4,6 +4,7 @@
 package loadtool
 
 import (
+	"math"
 	"errors"
 	"flag"
 	"fmt"
@@ -84,6 +85,7 @@ type producerOpts struct {
 	receipts         bool
 	window           int
 	pipeline         bool
+	rate             float64
 }
 
 // consumerOpts configures RunConsumer.
@@ -133,6 +135,7 @@ func parseProducerArgs(args []string, stdout, stderr io.Writer) (*producerOpts, 
 	fs.BoolVar(&o.disableTimestamp, "disableMessageTimestamp", false, "accepted for compatibility; the broker stamps STOMP messages")
 	fs.BoolVar(&o.receipts, "receipts", true, "wait for a RECEIPT per send (default: on for persistent, non-transacted sends)")
 	fs.IntVar(&o.window, "window", 1, "receipts outstanding per connection; 1 = synchronous sends")
+	fs.Float64Var(&o.rate, "rate", 0, "send N messages per second in all, spread evenly over the threads, each send\non a fixed schedule (a thread that falls behind by more than one interval\nrestarts its schedule instead of sending a burst); 0 = as fast as possible")
 	fs.BoolVar(&o.pipeline, "pipeline", true, "write frames through one buffered writer per connection, coalescing them;\nfalse sends with go-stomp's Conn.Send (a write per frame, --window 1 only)")
 	if err := parseFlags(fs, args, producerUsage, stdout, stderr); err != nil {
 		return nil, err
@@ -157,6 +160,10 @@ func parseProducerArgs(args []string, stdout, stderr io.Writer) (*producerOpts, 
 		return nil, fmt.Errorf("--messagePriority must be 0-9: %d", o.priority)
 	case o.window < 1:
 		return nil, fmt.Errorf("--window must be at least 1: %d", o.window)
+	case o.rate < 0 || math.IsNaN(o.rate) || math.IsInf(o.rate, 0):
+		return nil, fmt.Errorf("--rate must be a positive number of messages per second: %v", o.rate)
+	case o.rate > 0 && o.sleepMs > 0:
+		return nil, errors.New("--rate and --sleep both pace the sends: give one of them")
 	case o.window > 1 && o.receipts && !o.pipeline:
 		return nil, errors.New("--window above 1 needs --pipeline: go-stomp's Conn.Send waits for each receipt")
 	}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-stomp/stomp/v3"
 )
@@ -219,5 +220,33 @@ func TestHeaderEscaper(t *testing.T) {
 	}
 	if got := headerEscaper("1.0").Replace("a:b"); got != "a:b" {
 		t.Errorf("1.0: %q", got)
+	}
+}
+
+func TestPacer(t *testing.T) {
+	base := time.Unix(1000, 0)
+	// 1000 msgs/s over 4 threads: each sends every 4 ms, thread 2 starts 2 ms in.
+	p := newPacer(1000, 4, 2, base)
+	if p.interval != 4*time.Millisecond {
+		t.Fatalf("interval %v", p.interval)
+	}
+	if d := p.next(base); d != 2*time.Millisecond {
+		t.Fatalf("first wait %v, want 2ms", d)
+	}
+	// On time: the schedule is absolute, so a late wake-up shortens the next wait.
+	if d := p.next(base.Add(2*time.Millisecond + 300*time.Microsecond)); d != 3700*time.Microsecond {
+		t.Fatalf("second wait %v, want 3.7ms", d)
+	}
+	// Behind by less than an interval: send now, keep the schedule.
+	if d := p.next(base.Add(13 * time.Millisecond)); d != -3*time.Millisecond {
+		t.Fatalf("third wait %v, want -3ms (late, send at once)", d)
+	}
+	// Far behind: no burst, the schedule restarts from now.
+	now := base.Add(100 * time.Millisecond)
+	if d := p.next(now); d != 0 {
+		t.Fatalf("wait after a stall %v, want 0", d)
+	}
+	if d := p.next(now); d != 4*time.Millisecond {
+		t.Fatalf("wait after the restart %v, want 4ms", d)
 	}
 }

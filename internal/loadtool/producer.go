@@ -150,6 +150,9 @@ func producerStartLine(o *producerOpts, src *bodySource) string {
 	if o.sleepMs > 0 {
 		fmt.Fprintf(&b, ", %d ms between sends", o.sleepMs)
 	}
+	if o.rate > 0 {
+		fmt.Fprintf(&b, ", paced at %g msgs/s in all", o.rate)
+	}
 	return b.String()
 }
 
@@ -248,12 +251,36 @@ func (t *prodThread) loop(ctx context.Context, o *producerOpts, src *bodySource)
 func (t *prodThread) send(ctx context.Context, o *producerOpts, src *bodySource) error {
 	done := ctx.Done()
 	var sleep *time.Timer
+	pause := func(d time.Duration) error {
+		if sleep == nil {
+			sleep = time.NewTimer(d)
+		} else {
+			sleep.Reset(d)
+		}
+		select {
+		case <-sleep.C:
+			return nil
+		case <-done:
+			return ctx.Err()
+		}
+	}
+	var pace *pacer
+	if o.rate > 0 {
+		pace = newPacer(o.rate, o.parallelThreads, t.id-1, time.Now())
+	}
 	inTx := 0
 	for i := 0; i < o.messageCount; i++ {
 		select {
 		case <-done:
 			return ctx.Err()
 		default:
+		}
+		if pace != nil {
+			if d := pace.next(time.Now()); d > 0 {
+				if err := pause(d); err != nil {
+					return err
+				}
+			}
 		}
 		if o.txBatch > 0 && inTx == 0 {
 			if err := t.s.begin(); err != nil {
@@ -274,20 +301,18 @@ func (t *prodThread) send(ctx context.Context, o *producerOpts, src *bodySource)
 		}
 		t.sent.Add(1)
 		t.bytes += int64(len(body))
+		if pace != nil {
+			// Each paced message goes out on time, not with the next.
+			if err := t.s.flush(); err != nil {
+				return err
+			}
+		}
 		if o.sleepMs > 0 {
 			if err := t.s.flush(); err != nil {
 				return err
 			}
-			d := time.Duration(o.sleepMs) * time.Millisecond
-			if sleep == nil {
-				sleep = time.NewTimer(d)
-			} else {
-				sleep.Reset(d)
-			}
-			select {
-			case <-sleep.C:
-			case <-done:
-				return ctx.Err()
+			if err := pause(time.Duration(o.sleepMs) * time.Millisecond); err != nil {
+				return err
 			}
 		}
 	}
@@ -295,6 +320,32 @@ func (t *prodThread) send(ctx context.Context, o *producerOpts, src *bodySource)
 		return t.s.commit()
 	}
 	return nil
+}
+
+// pacer schedules one thread's share of --rate: thread k of n sends its
+// i-th message at base + (k/n + i) * interval, interval = n / rate, so the
+// threads interleave evenly. A thread that falls more than one interval
+// behind (the broker or the machine could not keep up) restarts its
+// schedule from now instead of sending the missed messages in a burst.
+type pacer struct {
+	interval time.Duration
+	due      time.Time
+}
+
+func newPacer(rate float64, threads, k int, start time.Time) *pacer {
+	interval := time.Duration(float64(threads) / rate * float64(time.Second))
+	return &pacer{interval: interval, due: start.Add(interval * time.Duration(k) / time.Duration(max(threads, 1)))}
+}
+
+// next returns how long to wait before the next send and advances the
+// schedule.
+func (p *pacer) next(now time.Time) time.Duration {
+	if now.Sub(p.due) > p.interval {
+		p.due = now
+	}
+	wait := p.due.Sub(now)
+	p.due = p.due.Add(p.interval)
+	return wait
 }
 
 // body returns message i's body. Fixed bodies are shared; a numbered body

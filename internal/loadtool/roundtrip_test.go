@@ -453,3 +453,31 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("consumer over TLS: %v %+v", r.err, r.sum)
 	}
 }
+
+// TestRate: --rate paces the sends in all threads together, so the run
+// takes messages / rate seconds, give or take one interval.
+func TestRate(t *testing.T) {
+	tb := startBroker(t)
+	const rate, threads, each = 400.0, 4, 50 // 200 messages: 0.5 s
+	p := run(t, RunProducer, "--brokerUrl", tb.url, "--destination", "queue://RATE", "--persistent", "false",
+		"--messageCount", fmt.Sprint(each), "--parallelThreads", fmt.Sprint(threads), "--rate", fmt.Sprint(rate), "--json")
+	if p.err != nil {
+		t.Fatalf("producer: %v\n%s", p.err, p.stderr)
+	}
+	if !strings.Contains(p.stderr, "paced at 400 msgs/s in all") {
+		t.Errorf("start line: %q", p.stderr)
+	}
+	want := float64(threads*each) / rate
+	if p.sum.Messages != threads*each || p.sum.Seconds < want*0.9 {
+		t.Fatalf("sent %d in %.3f s; at %v msgs/s that takes at least %.2f s", p.sum.Messages, p.sum.Seconds, rate, want*0.9)
+	}
+	if p.sum.Rate > rate*1.1 {
+		t.Fatalf("achieved %.0f msgs/s, above the %v asked for", p.sum.Rate, rate)
+	}
+	for _, bad := range [][]string{{"--rate", "-5"}, {"--rate", "10", "--sleep", "1"}, {"--rate", "NaN"}} {
+		r := run(t, RunProducer, append([]string{"--brokerUrl", tb.url}, bad...)...)
+		if r.err == nil || !strings.Contains(r.err.Error(), "--rate") {
+			t.Errorf("%v: err = %v, want one about --rate", bad, r.err)
+		}
+	}
+}
