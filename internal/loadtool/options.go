@@ -4,11 +4,11 @@
 package loadtool
 
 import (
-	"math"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/url"
 	"strconv"
