@@ -135,7 +135,7 @@ func parseProducerArgs(args []string, stdout, stderr io.Writer) (*producerOpts, 
 	fs.BoolVar(&o.disableTimestamp, "disableMessageTimestamp", false, "accepted for compatibility; the broker stamps STOMP messages")
 	fs.BoolVar(&o.receipts, "receipts", true, "wait for a RECEIPT per send (default: on for persistent, non-transacted sends)")
 	fs.IntVar(&o.window, "window", 1, "receipts outstanding per connection; 1 = synchronous sends")
-	fs.Float64Var(&o.rate, "rate", 0, "send N messages per second in all, spread evenly over the threads, each send\non a fixed schedule (a thread that falls behind by more than one interval\nrestarts its schedule instead of sending a burst); 0 = as fast as possible")
+	fs.Float64Var(&o.rate, "rate", 0, "send N messages per second in all, spread evenly over the threads, each send\non a fixed schedule (a thread that falls more than 5 ms behind restarts its\nschedule instead of sending a burst); 0 = as fast as possible")
 	fs.BoolVar(&o.pipeline, "pipeline", true, "write frames through one buffered writer per connection, coalescing them;\nfalse sends with go-stomp's Conn.Send (a write per frame, --window 1 only)")
 	if err := parseFlags(fs, args, producerUsage, stdout, stderr); err != nil {
 		return nil, err

@@ -237,7 +237,7 @@ func TestPacer(t *testing.T) {
 	if d := p.next(base.Add(2*time.Millisecond + 300*time.Microsecond)); d != 3700*time.Microsecond {
 		t.Fatalf("second wait %v, want 3.7ms", d)
 	}
-	// Behind by less than an interval: send now, keep the schedule.
+	// Behind, but by less than maxLag: send now, keep the schedule.
 	if d := p.next(base.Add(13 * time.Millisecond)); d != -3*time.Millisecond {
 		t.Fatalf("third wait %v, want -3ms (late, send at once)", d)
 	}
@@ -248,5 +248,21 @@ func TestPacer(t *testing.T) {
 	}
 	if d := p.next(now); d != 4*time.Millisecond {
 		t.Fatalf("wait after the restart %v, want 4ms", d)
+	}
+	// A fast rate: a late timer (1 ms) leaves messages due, sent at once,
+	// up to pacerLag behind.
+	p = newPacer(100_000, 1, 0, base) // every 10 us
+	p.next(base)
+	late := base.Add(time.Millisecond)
+	for i := 0; i < 99; i++ {
+		if d := p.next(late); d > 0 {
+			t.Fatalf("message %d due in %v though the thread is 1 ms late", i+1, d)
+		}
+	}
+	if d := p.next(late); d != 0 {
+		t.Fatalf("message 100 due in %v, want now", d)
+	}
+	if d := p.next(late); d != 10*time.Microsecond {
+		t.Fatalf("message 101 due in %v, want 10us", d)
 	}
 }

@@ -324,23 +324,34 @@ func (t *prodThread) send(ctx context.Context, o *producerOpts, src *bodySource)
 
 // pacer schedules one thread's share of --rate: thread k of n sends its
 // i-th message at base + (k/n + i) * interval, interval = n / rate, so the
-// threads interleave evenly. A thread that falls more than one interval
-// behind (the broker or the machine could not keep up) restarts its
+// threads interleave evenly. Sleeps are only as fine as the runtime's
+// timers (about a millisecond when idle), so a thread that wakes late
+// sends what fell due meanwhile at once; one that falls more than
+// maxLag behind (the broker or the machine could not keep up) restarts its
 // schedule from now instead of sending the missed messages in a burst.
 type pacer struct {
 	interval time.Duration
+	maxLag   time.Duration
 	due      time.Time
 }
 
+// pacerLag is how far behind its schedule a thread may fall before it
+// gives the missed sends up: a few timer wake-ups' worth.
+const pacerLag = 5 * time.Millisecond
+
 func newPacer(rate float64, threads, k int, start time.Time) *pacer {
 	interval := time.Duration(float64(threads) / rate * float64(time.Second))
-	return &pacer{interval: interval, due: start.Add(interval * time.Duration(k) / time.Duration(max(threads, 1)))}
+	return &pacer{
+		interval: interval,
+		maxLag:   max(interval, pacerLag),
+		due:      start.Add(interval * time.Duration(k) / time.Duration(max(threads, 1))),
+	}
 }
 
 // next returns how long to wait before the next send and advances the
 // schedule.
 func (p *pacer) next(now time.Time) time.Duration {
-	if now.Sub(p.due) > p.interval {
+	if now.Sub(p.due) > p.maxLag {
 		p.due = now
 	}
 	wait := p.due.Sub(now)
