@@ -73,3 +73,39 @@ func BenchmarkFdatasync(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 }
+
+// BenchmarkLazyAcks measures how fast acks are journaled and applied to the
+// index when nobody waits for them (the broker's auto-ack path): batches of
+// 64 acks of messages stored before the timer starts.
+func BenchmarkLazyAcks(b *testing.B) {
+	s := openT(b, Options{Dir: b.TempDir()})
+	defer s.Close()
+	data := make([]byte, 1024)
+	const batch = 64
+	for seq := 1; seq <= b.N; {
+		ops := make([]store.Op, 0, 512)
+		for ; len(ops) < 512 && seq <= b.N; seq++ {
+			ops = append(ops, store.Op{Kind: store.OpAdd, Record: store.Record{Container: "queue://bench", Seq: uint64(seq), Priority: 4, Data: data}})
+		}
+		if _, err := store.ApplySync(s, ops); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for seq := 1; seq <= b.N; {
+		ops := make([]store.Op, 0, batch)
+		for ; len(ops) < batch && seq <= b.N; seq++ {
+			ops = append(ops, store.Op{Kind: store.OpAck, Ack: store.AckRef{Container: "queue://bench", Seq: uint64(seq)}})
+		}
+		wg.Add(1)
+		s.ApplyLazy(ops, func(_ store.Position, err error) {
+			if err != nil {
+				b.Error(err)
+			}
+			wg.Done()
+		})
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "acks/s")
+}

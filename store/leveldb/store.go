@@ -95,8 +95,10 @@ type request struct {
 	rec  []byte
 	done func(store.Position, error)
 	end  uint64
-	// lazy requests need no fsync of their own (see store.LazyApplier)
-	lazy bool
+	// lazy requests need no fsync of their own (see store.LazyApplier);
+	// lazyOps is how many ops such a request holds against maxLazyOps.
+	lazy    bool
+	lazyOps int
 	// compaction requests carry records to rewrite instead of rec
 	moves    []moveCand
 	subMoves []subCand
@@ -127,6 +129,10 @@ type Store struct {
 	closeMu sync.RWMutex
 	closed  bool
 	reqs    chan *request
+
+	lazyMu   sync.Mutex
+	lazyCond *sync.Cond
+	lazyOps  int // ops of lazy requests not yet committed
 
 	writerDone chan struct{}
 	quit       chan struct{}
@@ -194,6 +200,7 @@ func Open(opts Options) (*Store, error) {
 		conts:      map[string]*contStat{},
 		segStats:   map[uint64]*segStat{},
 	}
+	s.lazyCond = sync.NewCond(&s.lazyMu)
 	lock, err := lockDir(filepath.Join(opts.Dir, lockFileName))
 	if err != nil {
 		return nil, fmt.Errorf("leveldb store %s: %w", opts.Dir, err)
@@ -802,8 +809,35 @@ func (s *Store) Apply(ops []store.Op, done func(store.Position, error)) {
 
 // ApplyLazy journals ops like Apply, but a group made only of lazy requests
 // is written without an fsync; the next synced group makes it durable.
+//
+// The ops queued this way are bounded (maxLazyOps): a caller past the bound
+// waits for the writer, so acks never trail the deliveries they stand for
+// by more than a moment -- a crash then hands back few messages twice.
 func (s *Store) ApplyLazy(ops []store.Op, done func(store.Position, error)) {
 	s.apply(ops, done, true)
+}
+
+// maxLazyOps bounds the lazily applied ops waiting for the writer: about
+// 30-50 ms of its work.
+const maxLazyOps = 8192
+
+func (s *Store) acquireLazy(n int) {
+	s.lazyMu.Lock()
+	for s.lazyOps > 0 && s.lazyOps+n > maxLazyOps {
+		s.lazyCond.Wait()
+	}
+	s.lazyOps += n
+	s.lazyMu.Unlock()
+}
+
+func (s *Store) releaseLazy(n int) {
+	if n == 0 {
+		return
+	}
+	s.lazyMu.Lock()
+	s.lazyOps -= n
+	s.lazyMu.Unlock()
+	s.lazyCond.Broadcast()
 }
 
 func (s *Store) apply(ops []store.Op, done func(store.Position, error), lazy bool) {
@@ -815,7 +849,13 @@ func (s *Store) apply(ops []store.Op, done func(store.Position, error), lazy boo
 		done(0, err)
 		return
 	}
-	if !s.enqueue(&request{rec: rec, done: done, lazy: lazy}) {
+	r := &request{rec: rec, done: done, lazy: lazy}
+	if lazy {
+		r.lazyOps = len(ops)
+		s.acquireLazy(r.lazyOps)
+	}
+	if !s.enqueue(r) {
+		s.releaseLazy(r.lazyOps)
 		done(0, store.ErrClosed)
 	}
 }
@@ -896,6 +936,11 @@ func (s *Store) writer() {
 		}
 		s.commit(group)
 		expect = synced
+		lazyOps := 0
+		for _, r := range group {
+			lazyOps += r.lazyOps
+		}
+		s.releaseLazy(lazyOps)
 		clear(group)
 	}
 }
