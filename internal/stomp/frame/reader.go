@@ -87,6 +87,8 @@ type Reader struct {
 	lim  Limits
 	ver  uint8
 	buf  []byte
+	max  int   // the size buf may grow to
+	grow bool  // the last read filled buf: double it once it is empty
 	r, w int   // unread data is buf[r:w]
 	rerr error // error from src not yet returned
 	err  error // sticky error
@@ -102,8 +104,12 @@ func NewReader(src io.Reader, lim Limits) *Reader {
 	if m := max(lim.MaxHeaderLine, lim.MaxCommand) + 2; n < m {
 		n = m
 	}
-	return &Reader{src: src, lim: lim, buf: make([]byte, n)}
+	return &Reader{src: src, lim: lim, buf: make([]byte, min(n, initialBuffer)), max: n}
 }
+
+// initialBuffer is where a read buffer starts: an idle connection keeps no
+// more, a busy one doubles it up to Limits.BufferSize (or the longest line).
+const initialBuffer = 4 << 10
 
 // SetVersion selects header decoding for the frames read from now on:
 //
@@ -158,15 +164,27 @@ func (r *Reader) fill() error {
 	}
 	if r.r == r.w {
 		r.r, r.w = 0, 0
+		if r.grow && len(r.buf) < r.max {
+			r.buf = make([]byte, min(2*len(r.buf), r.max))
+		}
+		r.grow = false
 	} else if r.w == len(r.buf) {
-		if r.r == 0 {
+		switch {
+		case r.r > 0:
+			r.w = copy(r.buf, r.buf[r.r:r.w])
+			r.r = 0
+		case len(r.buf) < r.max:
+			nb := make([]byte, min(2*len(r.buf), r.max))
+			r.w = copy(nb, r.buf[:r.w])
+			r.buf = nb
+		default:
 			return errors.New("stomp frame: read buffer full")
 		}
-		r.w = copy(r.buf, r.buf[r.r:r.w])
-		r.r = 0
 	}
+	room := len(r.buf) - r.w
 	n, err := r.read(r.buf[r.w:])
 	r.w += n
+	r.grow = r.grow || n == room
 	return err
 }
 
