@@ -47,6 +47,7 @@ type Server struct {
 	listeners []*listener
 	closers   []func() error
 	wg        sync.WaitGroup
+	trimQuit  chan struct{} // stops trimLoop; nil before Start
 }
 
 type listener struct {
@@ -268,6 +269,12 @@ func (s *Server) Start(ctx context.Context) error {
 			}
 		}()
 	}
+	s.trimQuit = make(chan struct{})
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.trimLoop(s.trimQuit)
+	}()
 	s.log.Info("broker started", "name", s.b.Name(), "version", broker.Version, "took", time.Since(start).Round(time.Microsecond))
 	return nil
 }
@@ -455,6 +462,10 @@ func (s *Server) Close() error {
 	s.listeners = nil
 	closers := s.closers
 	s.closers = nil
+	if s.trimQuit != nil {
+		close(s.trimQuit)
+		s.trimQuit = nil
+	}
 	s.mu.Unlock()
 	for _, l := range ls {
 		l.close()
