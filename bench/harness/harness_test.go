@@ -60,3 +60,36 @@ func TestMedianAndFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestTargets(t *testing.T) {
+	h := &harness{res: newResults(false, 3)}
+	h.res.defRow("throughput", "q11_np_1k", "queue 1 KB", "msgs/s", true, true)
+	h.res.defRow("throughput", "q_p_rcpt_1", "persistent, 1 producer", "msgs/s", true, true)
+	h.res.defRow("latency", "lat_p99", "p99", "us", false, false)
+	h.res.defRow("startup", "cold_first", "cold start", "ms", false, false)
+	for _, v := range []float64{300, 310, 320} {
+		h.res.add("q11_np_1k", "amq", v)
+		h.res.add("q11_np_1k", "activemq", 100)
+		h.res.add("q_p_rcpt_1", "amq", v/100)
+		h.res.add("q_p_rcpt_1", "activemq", 2)
+		h.res.add("lat_p99", "amq", 30)
+		h.res.add("lat_p99", "activemq", 100)
+		h.res.add("cold_first", "amq", 20)
+		h.res.add("cold_first", "activemq", 1000)
+	}
+	h.res.finish()
+	got := h.targetsSection()
+	for _, want := range []string{
+		"| non-persistent queue at least 3x | queue 1 KB | 3.10x | yes |",
+		"| persistent with receipts at least 2x at every producer count | persistent, 1 producer | 1.55x | **no** |",
+		"| p99 latency at 50% load at most a third | p99 | 0.30 | yes |",
+		"| cold start under 100 ms | cold start | 20.0 ms | yes |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "topic fan-out") {
+		t.Errorf("a target without measured rows is listed:\n%s", got)
+	}
+}

@@ -121,6 +121,11 @@ func (h *harness) markdown(jsonName, pngName string, havePlot bool) string {
 		}
 	}
 
+	if t := h.targetsSection(); t != "" {
+		b.WriteString("\n## Targets\n\n")
+		b.WriteString(t)
+	}
+
 	b.WriteString("\n## Results\n\n")
 	b.WriteString("Medians; ratio = amq / ActiveMQ (for rows where lower is better, a ratio below 1 favours amq). Every run's value is in the last column (amq; ActiveMQ).\n\n")
 	b.WriteString(h.table(false))
