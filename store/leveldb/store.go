@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -873,12 +874,16 @@ func (s *Store) enqueue(r *request) bool {
 func (s *Store) writer() {
 	defer close(s.writerDone)
 	group := make([]*request, 0, 64)
-	// expect is how many synced requests the previous group released: their
-	// callers (producers waiting for a receipt) are likely to come back
-	// within a round trip, and one fsync for all of them beats one for the
-	// first and another for the rest. So while fewer are queued, the writer
-	// waits for them, at most about as long as an fsync takes.
-	expect := 0
+	// expect is the most synced requests one of the last few synced groups
+	// released: their callers (producers waiting for a receipt) are likely
+	// to come back within a round trip, and one fsync for all of them beats
+	// one for the first and another for the rest. So while fewer are
+	// queued, the writer waits for them, at most about as long as an fsync
+	// takes. (The maximum, not the last size: a group that missed one
+	// producer must not teach the writer to stop waiting for it; groups of
+	// lazy requests alone say nothing about producers.)
+	var recent [8]int
+	next, expect := 0, 0
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
@@ -935,7 +940,11 @@ func (s *Store) writer() {
 			}
 		}
 		s.commit(group)
-		expect = synced
+		if synced > 0 {
+			recent[next] = synced
+			next = (next + 1) % len(recent)
+			expect = slices.Max(recent[:])
+		}
 		lazyOps := 0
 		for _, r := range group {
 			lazyOps += r.lazyOps
