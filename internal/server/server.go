@@ -269,11 +269,14 @@ func (s *Server) Start(ctx context.Context) error {
 			}
 		}()
 	}
-	s.trimQuit = make(chan struct{})
+	quit := make(chan struct{})
+	s.mu.Lock()
+	s.trimQuit = quit
+	s.mu.Unlock()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.trimLoop(s.trimQuit)
+		s.trimLoop(quit)
 	}()
 	s.log.Info("broker started", "name", s.b.Name(), "version", broker.Version, "took", time.Since(start).Round(time.Microsecond))
 	return nil
