@@ -133,7 +133,9 @@ type Store struct {
 
 	lazyMu   sync.Mutex
 	lazyCond *sync.Cond
-	lazyOps  int // ops of lazy requests not yet committed
+	lazyOps  int    // ops of lazy requests not yet committed
+	lazyNext uint64 // next ticket to hand out (acquireLazy)
+	lazyTurn uint64 // ticket admitted next
 
 	writerDone chan struct{}
 	quit       chan struct{}
@@ -164,6 +166,10 @@ type Store struct {
 	// owned by the writer goroutine
 	wbuf []byte
 	jops []jop
+	// syncedEnd is the journal position up to which an fsync has made the
+	// journal durable. The index records it, not the end, after a group
+	// written without one (see commit).
+	syncedEnd uint64
 
 	groups  atomic.Uint64
 	grouped atomic.Uint64
@@ -699,6 +705,13 @@ func (s *Store) activate() error {
 			return err
 		}
 	}
+	// What a killed process left in the page cache is on disk from here.
+	if !s.opts.NoSync {
+		if err := fdatasync(g.f); err != nil {
+			return fmt.Errorf("sync journal %s: %w", g.path, err)
+		}
+	}
+	s.syncedEnd = g.end()
 	s.pos.Store(g.end())
 	s.floor = g.start
 	return nil
@@ -741,7 +754,9 @@ func (s *Store) preallocate(g *segment) error {
 		return nil
 	}
 	if err := preallocate(g.f, s.segSize); err != nil {
-		return fmt.Errorf("preallocate journal %s: %w", g.path, err)
+		// Only a speed-up: without it (a full disk, a file system that
+		// refuses) the segment grows as it is written.
+		s.log.Warn("journal segment not preallocated; appends will grow it", "file", g.path, "err", err)
 	}
 	return nil
 }
@@ -822,13 +837,23 @@ func (s *Store) ApplyLazy(ops []store.Op, done func(store.Position, error)) {
 // 30-50 ms of its work.
 const maxLazyOps = 8192
 
-func (s *Store) acquireLazy(n int) {
+// acquireLazy waits until n more ops fit under maxLazyOps (a request larger
+// than the bound counts as the bound). Callers are admitted in turn, so a
+// large batch (a queue's acks when it is removed) is not overtaken forever
+// by a stream of small ones.
+func (s *Store) acquireLazy(n int) int {
+	n = min(n, maxLazyOps)
 	s.lazyMu.Lock()
-	for s.lazyOps > 0 && s.lazyOps+n > maxLazyOps {
+	turn := s.lazyNext
+	s.lazyNext++
+	for s.lazyTurn != turn || s.lazyOps+n > maxLazyOps {
 		s.lazyCond.Wait()
 	}
+	s.lazyTurn++
 	s.lazyOps += n
 	s.lazyMu.Unlock()
+	s.lazyCond.Broadcast() // the next in turn may fit too
+	return n
 }
 
 func (s *Store) releaseLazy(n int) {
@@ -852,8 +877,7 @@ func (s *Store) apply(ops []store.Op, done func(store.Position, error), lazy boo
 	}
 	r := &request{rec: rec, done: done, lazy: lazy}
 	if lazy {
-		r.lazyOps = len(ops)
-		s.acquireLazy(r.lazyOps)
+		r.lazyOps = s.acquireLazy(len(ops))
 	}
 	if !s.enqueue(r) {
 		s.releaseLazy(r.lazyOps)
@@ -1013,6 +1037,7 @@ func (w *groupWriter) flush(sync bool) error {
 		if err := fdatasync(g.f); err != nil {
 			return fmt.Errorf("sync journal %s: %w", g.path, err)
 		}
+		w.s.syncedEnd = g.end()
 		took := time.Since(start)
 		// a moving average over about eight syncs, for groupWait
 		avg := w.s.syncAvg.Load()
@@ -1050,12 +1075,12 @@ func (s *Store) commit(group []*request) {
 	s.mu.Lock()
 	s.floor = w.active.start
 	s.mu.Unlock()
+	sync := false
+	for _, r := range group {
+		sync = sync || !r.lazy
+	}
 	err := s.place(w, x, group)
 	if err == nil {
-		sync := false
-		for _, r := range group {
-			sync = sync || !r.lazy
-		}
 		err = w.flush(sync)
 	}
 	s.wbuf = w.buf[:0]
@@ -1064,7 +1089,17 @@ func (s *Store) commit(group []*request) {
 	}
 	end := w.active.end()
 	if err == nil {
-		x.batch.Put(keyApplied, uvarintValue(end))
+		// After a group written without an fsync, the index reflects
+		// records the disk may not hold yet. It names the synced position
+		// as the one it reflects, so that if the machine crashes and the
+		// index reached the disk before the journal, replay starts there
+		// instead of the index being found ahead of the journal and
+		// rebuilt; the records replayed twice are acks, which apply once.
+		applied := end
+		if !sync && !s.opts.NoSync {
+			applied = s.syncedEnd
+		}
+		x.batch.Put(keyApplied, uvarintValue(applied))
 		x.batch.Put(keyLastSeq, uvarintValue(x.lastSeq))
 		if werr := s.db.Write(&x.batch, nil); werr != nil {
 			err = fmt.Errorf("write index: %w", werr)
@@ -1406,6 +1441,10 @@ func (s *Store) Close() error {
 	// With NoSync, or after lazy writes, the tail may not be on disk yet;
 	// the preallocated rest goes, so a clean restart has none to scan.
 	errs = append(errs, cutTail(s.activeSeg()), fdatasync(s.activeSeg().f))
+	if errors.Join(errs...) == nil {
+		// The whole journal is durable: the index reflects all of it.
+		errs = append(errs, s.db.Put(keyApplied, uvarintValue(s.pos.Load()), nil))
+	}
 	errs = append(errs, s.db.Put(keySynced, nil, &opt.WriteOptions{Sync: true}))
 	errs = append(errs, s.db.Close())
 	s.closeFiles()
