@@ -160,8 +160,8 @@ func parseProducerArgs(args []string, stdout, stderr io.Writer) (*producerOpts, 
 		return nil, fmt.Errorf("--messagePriority must be 0-9: %d", o.priority)
 	case o.window < 1:
 		return nil, fmt.Errorf("--window must be at least 1: %d", o.window)
-	case o.rate < 0 || math.IsNaN(o.rate) || math.IsInf(o.rate, 0):
-		return nil, fmt.Errorf("--rate must be a positive number of messages per second: %v", o.rate)
+	case o.rate < 0 || math.IsNaN(o.rate) || math.IsInf(o.rate, 0) || (o.rate > 0 && o.rate < 0.001):
+		return nil, fmt.Errorf("--rate must be a number of messages per second from 0.001 up: %v", o.rate)
 	case o.rate > 0 && o.sleepMs > 0:
 		return nil, errors.New("--rate and --sleep both pace the sends: give one of them")
 	case o.window > 1 && o.receipts && !o.pipeline:

@@ -34,6 +34,7 @@ type pipeConsumer struct {
 	txID    string
 	stop    atomic.Bool // set by the thread's watcher (see flushingReader)
 	onStop  func()
+	stopped bool // onStop ran (reading goroutine only)
 }
 
 // connectPipeConsumer dials, performs the handshake and subscribes.
@@ -48,10 +49,15 @@ func connectPipeConsumer(ctx context.Context, o *consumerOpts, thread int) (*pip
 		subID: "1",
 	}
 	// The broker is trusted here: only its bodies are bounded.
-	p.rd = frame.NewReader(flushingReader{nc: nc, bw: p.bw, stop: &p.stop, onStop: func() {
-		if p.onStop != nil {
-			p.onStop()
+	p.rd = frame.NewReader(flushingReader{nc: nc, bw: p.bw, stop: &p.stop, onStop: func() bool {
+		// Once only: after DISCONNECT a silent broker must end the
+		// read with its timeout, not extend it for good.
+		if p.stopped || p.onStop == nil {
+			return false
 		}
+		p.stopped = true
+		p.onStop()
+		return true
 	}}, frame.Limits{
 		BufferSize:    pipeBufSize,
 		MaxFrameSize:  1 << 40,
@@ -153,7 +159,7 @@ type flushingReader struct {
 	nc     net.Conn
 	bw     *bufio.Writer
 	stop   *atomic.Bool
-	onStop func()
+	onStop func() bool // false once it has run: the timeout then stands
 }
 
 func (r flushingReader) Read(b []byte) (int, error) {
@@ -164,8 +170,7 @@ func (r flushingReader) Read(b []byte) (int, error) {
 			}
 		}
 		n, err := r.nc.Read(b)
-		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && r.stop.Load() && r.onStop != nil {
-			r.onStop()
+		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && r.stop.Load() && r.onStop() {
 			continue
 		}
 		return n, err
@@ -235,6 +240,10 @@ func (p *pipeConsumer) commit() {
 	p.txID = ""
 }
 
+// disconnectTimeout bounds the wait for DISCONNECT's receipt (a variable
+// for tests).
+var disconnectTimeout = connectTimeout
+
 // runPipe is consThread.run for a pipeConsumer.
 func (t *consThread) runPipe(ctx context.Context) {
 	o, r, p := t.r.o, t.r, t.pipe
@@ -248,7 +257,7 @@ func (t *consThread) runPipe(ctx context.Context) {
 	// go back to the broker when the connection closes) and disconnects.
 	shutdown := func() {
 		if closing {
-			p.nc.SetReadDeadline(time.Now().Add(connectTimeout))
+			p.nc.SetReadDeadline(time.Now().Add(disconnectTimeout))
 			return
 		}
 		closing = true
@@ -262,7 +271,7 @@ func (t *consThread) runPipe(ctx context.Context) {
 			p.commit()
 		}
 		p.frame("DISCONNECT", "receipt", "bye")
-		p.nc.SetReadDeadline(time.Now().Add(connectTimeout))
+		p.nc.SetReadDeadline(time.Now().Add(disconnectTimeout))
 	}
 	p.onStop = shutdown
 	// A read blocked while the run ends (queue total reached, idleness,

@@ -474,10 +474,49 @@ func TestRate(t *testing.T) {
 	if p.sum.Rate > rate*1.1 {
 		t.Fatalf("achieved %.0f msgs/s, above the %v asked for", p.sum.Rate, rate)
 	}
-	for _, bad := range [][]string{{"--rate", "-5"}, {"--rate", "10", "--sleep", "1"}, {"--rate", "NaN"}} {
+	for _, bad := range [][]string{{"--rate", "-5"}, {"--rate", "10", "--sleep", "1"}, {"--rate", "NaN"}, {"--rate", "1e-9"}} {
 		r := run(t, RunProducer, append([]string{"--brokerUrl", tb.url}, bad...)...)
 		if r.err == nil || !strings.Contains(r.err.Error(), "--rate") {
 			t.Errorf("%v: err = %v, want one about --rate", bad, r.err)
 		}
+	}
+}
+
+// TestConsumerSilentBroker: a broker that never answers DISCONNECT ends the
+// run with an error after the disconnect timeout instead of hanging it.
+func TestConsumerSilentBroker(t *testing.T) {
+	old := disconnectTimeout
+	disconnectTimeout = 300 * time.Millisecond
+	defer func() { disconnectTimeout = old }()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 4096)
+		c.Read(buf) // CONNECT
+		c.Write([]byte("CONNECTED\nversion:1.2\n\n\x00"))
+		c.Read(buf) // SUBSCRIBE
+		for i := 0; i < 5; i++ {
+			fmt.Fprintf(c, "MESSAGE\nsubscription:1\nmessage-id:m%d\ndestination:/queue/S\n\nhi\x00", i)
+		}
+		io.Copy(io.Discard, c) // DISCONNECT and anything else: never answered
+	}()
+	start := time.Now()
+	r := run(t, RunConsumer, "--brokerUrl", "stomp://"+l.Addr().String(), "--destination", "queue://S", "--messageCount", "5", "--json")
+	if r.err == nil || !strings.Contains(r.err.Error(), "disconnect") {
+		t.Fatalf("err = %v, want a disconnect timeout", r.err)
+	}
+	if r.sum.Messages != 5 {
+		t.Fatalf("summary %+v", r.sum)
+	}
+	if el := time.Since(start); el > 10*time.Second {
+		t.Fatalf("took %v", el)
 	}
 }

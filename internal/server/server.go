@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -48,6 +49,7 @@ type Server struct {
 	closers   []func() error
 	wg        sync.WaitGroup
 	trimQuit  chan struct{} // stops trimLoop; nil before Start
+	closed    bool
 }
 
 type listener struct {
@@ -271,9 +273,13 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	quit := make(chan struct{})
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errors.New("server closed while starting")
+	}
 	s.trimQuit = quit
-	s.mu.Unlock()
 	s.wg.Add(1)
+	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
 		s.trimLoop(quit)
@@ -465,6 +471,7 @@ func (s *Server) Close() error {
 	s.listeners = nil
 	closers := s.closers
 	s.closers = nil
+	s.closed = true
 	if s.trimQuit != nil {
 		close(s.trimQuit)
 		s.trimQuit = nil
