@@ -261,14 +261,21 @@ func (b *Broker) applyThen(ops []store.Op, done func(error)) {
 	})
 }
 
-// ackThen journals acks (if any) without waiting for an fsync of their own
-// (store.ApplyLazy) and calls done once they are written: a lost ack means
-// a redelivery, and the next synced write carries it to the disk anyway.
+// ackThen journals acks (if any). An ack the client waits for (done set:
+// a STOMP ACK with a receipt, an OpenWire ack that requires a response) is
+// answered once durable, as ActiveMQ syncs such acks; the others are
+// written without an fsync of their own (store.ApplyLazy): losing one in a
+// machine crash means a redelivery, and the next synced write carries it
+// to the disk anyway.
 func (b *Broker) ackThen(ops []store.Op, done func(error)) {
 	if len(ops) == 0 {
 		if done != nil {
 			done(nil)
 		}
+		return
+	}
+	if done != nil {
+		b.applyThen(ops, done)
 		return
 	}
 	store.ApplyLazy(b.store, ops, func(_ store.Position, err error) {
