@@ -65,6 +65,8 @@ func connectPipeConsumer(ctx context.Context, o *consumerOpts, thread int) (*pip
 		MaxHeaders:    1 << 16,
 		MaxHeaderLine: 1 << 20,
 	})
+	// Only a body's length is used, and before the next read.
+	p.rd.ReuseBodies(true)
 	deadline := time.Now().Add(connectTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d

@@ -60,8 +60,15 @@ var fuzzSeeds = []string{
 // fuzzRun parses data in one version; ver bit 2 starts in 1.0 and switches
 // after the first frame, as a connection does after CONNECT.
 func fuzzRun(src io.Reader, lim Limits, ver uint8) ([]*Frame, error) {
+	return fuzzRunWith(src, lim, ver, false)
+}
+
+// fuzzRunWith reads like fuzzRun; with reuse, through ReuseBodies, keeping
+// a copy of each body before the next read overwrites it.
+func fuzzRunWith(src io.Reader, lim Limits, ver uint8, reuse bool) ([]*Frame, error) {
 	v := []string{V10, V11, V12}[ver%3]
 	r := NewReader(src, lim)
+	r.ReuseBodies(reuse)
 	switchAfterFirst := ver&4 != 0
 	if !switchAfterFirst {
 		r.SetVersion(v)
@@ -71,6 +78,9 @@ func fuzzRun(src io.Reader, lim Limits, ver uint8) ([]*Frame, error) {
 		f, err := r.ReadFrame()
 		if err != nil {
 			return out, err
+		}
+		if f != nil && reuse {
+			f.Body = bytes.Clone(f.Body)
 		}
 		if f != nil && switchAfterFirst {
 			r.SetVersion(v)
@@ -148,6 +158,11 @@ func FuzzReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, split uint16, ver uint8) {
 		ver %= 6
 		whole, werr := fuzzRun(bytes.NewReader(data), fuzzLimits, ver)
+
+		reused, rerr := fuzzRunWith(io.MultiReader(bytes.NewReader(data[:len(data)/2]), bytes.NewReader(data[len(data)/2:])), fuzzLimits, ver, true)
+		if !sameFrames(whole, reused) || !sameErr(werr, rerr) {
+			t.Fatalf("ReuseBodies differs:\nwhole (%v):\n%sreused (%v):\n%s", werr, fmtFrames(whole), rerr, fmtFrames(reused))
+		}
 
 		k := int(split) % (len(data) + 1)
 		parts, perr := fuzzRun(io.MultiReader(bytes.NewReader(data[:k]), bytes.NewReader(data[k:])), fuzzLimits, ver)

@@ -94,7 +94,43 @@ type Reader struct {
 	err  error // sticky error
 	hb   []byte
 	hs   []span
+	// scratch, when set (ReuseBodies), receives every body in turn.
+	scratch []byte
+	reuse   bool
 }
+
+// ReuseBodies makes the Reader read every body into one buffer of its own
+// instead of a new allocation: a Frame's Body is then valid only until the
+// next ReadFrame. For readers that look at a body and let it go (a load
+// generator counting messages); never for frames that are kept.
+func (r *Reader) ReuseBodies(on bool) {
+	r.reuse = on
+	if !on {
+		r.scratch = nil
+	}
+}
+
+// newBody returns an empty body with room for capHint bytes: a fresh
+// allocation, or the scratch buffer under ReuseBodies.
+func (r *Reader) newBody(capHint int) []byte {
+	if !r.reuse {
+		return make([]byte, 0, capHint)
+	}
+	if cap(r.scratch) < capHint {
+		r.scratch = make([]byte, 0, capHint)
+	}
+	return r.scratch[:0]
+}
+
+// keepBody remembers a grown body as the scratch buffer (ReuseBodies).
+func (r *Reader) keepBody(b []byte) {
+	if r.reuse && cap(b) <= keepScratchBody {
+		r.scratch = b[:0]
+	}
+}
+
+// keepScratchBody bounds the body buffer kept under ReuseBodies.
+const keepScratchBody = 16 << 20
 
 // NewReader returns a Reader for STOMP 1.0 (the version before CONNECT is
 // negotiated, as in ActiveMQ); call SetVersion after CONNECTED is sent.
@@ -448,8 +484,7 @@ func (r *Reader) readBodyN(n int) ([]byte, error) {
 	if r.w-r.r > n {
 		var body []byte
 		if n > 0 {
-			body = make([]byte, n)
-			copy(body, r.buf[r.r:])
+			body = append(r.newBody(n), r.buf[r.r:r.r+n]...)
 		}
 		if r.buf[r.r+n] != 0 {
 			return nil, &ProtocolError{Msg: msgNoTrailingNul}
@@ -459,8 +494,9 @@ func (r *Reader) readBodyN(n int) ([]byte, error) {
 	}
 	var body []byte
 	if n > 0 {
-		body = make([]byte, 0, min(n, bodyChunk))
+		body = r.newBody(min(n, bodyChunk))
 	}
+	defer func() { r.keepBody(body) }()
 	for len(body) < n {
 		if r.r < r.w {
 			k := min(n-len(body), r.w-r.r)
@@ -524,13 +560,17 @@ func (r *Reader) readBodyNul(size int64) ([]byte, error) {
 		if i >= 0 {
 			if body == nil {
 				if len(chunk) > 0 {
-					body = bytes.Clone(chunk)
+					body = append(r.newBody(len(chunk)), chunk...)
 				}
 			} else {
 				body = append(body, chunk...)
 			}
 			r.r += i + 1
+			r.keepBody(body)
 			return body, nil
+		}
+		if body == nil && len(chunk) > 0 {
+			body = r.newBody(len(chunk))
 		}
 		body = append(body, chunk...)
 		r.r = r.w

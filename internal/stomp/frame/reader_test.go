@@ -435,3 +435,36 @@ func TestProtocolErrorTextTruncated(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// TestReuseBodies: with ReuseBodies the bodies of successive frames share
+// one buffer (no allocation per frame); without it each frame keeps its own.
+func TestReuseBodies(t *testing.T) {
+	in := strings.Repeat("MESSAGE\ncontent-length:5\n\nhello\x00", 3) + "MESSAGE\n\nworld\x00"
+	for _, reuse := range []bool{false, true} {
+		r := NewReader(strings.NewReader(in), Limits{})
+		r.ReuseBodies(reuse)
+		var first *byte
+		shared := 0
+		for i := 0; i < 4; i++ {
+			f, err := r.ReadFrame()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "hello"
+			if i == 3 {
+				want = "world"
+			}
+			if string(f.Body) != want {
+				t.Fatalf("reuse=%v frame %d body %q", reuse, i, f.Body)
+			}
+			if i == 0 {
+				first = &f.Body[0]
+			} else if &f.Body[0] == first {
+				shared++
+			}
+		}
+		if reuse && shared != 3 || !reuse && shared != 0 {
+			t.Fatalf("reuse=%v: %d of 3 later bodies share the first one's buffer", reuse, shared)
+		}
+	}
+}
