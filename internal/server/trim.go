@@ -12,9 +12,9 @@ import (
 // trimmer watches for a quiet moment with much free heap and returns it at
 // once; under load it does nothing, so it never costs a busy broker.
 const (
-	trimEvery     = time.Second
+	trimEvery     = 500 * time.Millisecond
 	trimFreeBytes = 32 << 20 // free heap worth giving back
-	trimQuietRate = 8 << 20  // allocated per trimEvery: below this is quiet
+	trimQuietRate = 4 << 20  // allocated per trimEvery: below this is quiet
 )
 
 func (s *Server) trimLoop(quit <-chan struct{}) {
