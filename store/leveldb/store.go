@@ -170,6 +170,7 @@ type Store struct {
 	// journal durable. The index records it, not the end, after a group
 	// written without one (see commit).
 	syncedEnd uint64
+	syncedAt  time.Time // when syncedEnd last moved
 
 	groups  atomic.Uint64
 	grouped atomic.Uint64
@@ -833,6 +834,13 @@ func (s *Store) ApplyLazy(ops []store.Op, done func(store.Position, error)) {
 	s.apply(ops, done, true)
 }
 
+// Lazy groups are synced anyway after lazySyncEvery or lazySyncBytes of
+// unsynced journal, whichever comes first.
+const (
+	lazySyncEvery = 100 * time.Millisecond
+	lazySyncBytes = 4 << 20
+)
+
 // maxLazyOps bounds the lazily applied ops waiting for the writer: about
 // 30-50 ms of its work.
 const maxLazyOps = 8192
@@ -1038,6 +1046,7 @@ func (w *groupWriter) flush(sync bool) error {
 			return fmt.Errorf("sync journal %s: %w", g.path, err)
 		}
 		w.s.syncedEnd = g.end()
+		w.s.syncedAt = time.Now()
 		took := time.Since(start)
 		// a moving average over about eight syncs, for groupWait
 		avg := w.s.syncAvg.Load()
@@ -1078,6 +1087,12 @@ func (s *Store) commit(group []*request) {
 	sync := false
 	for _, r := range group {
 		sync = sync || !r.lazy
+	}
+	// A long stream of lazy groups (a consumer draining a backlog) is
+	// synced now and then all the same, so the position the index names
+	// (syncedEnd) keeps up and a restart replays little.
+	if !sync && (time.Since(s.syncedAt) > lazySyncEvery || s.pos.Load()-s.syncedEnd > lazySyncBytes) {
+		sync = true
 	}
 	err := s.place(w, x, group)
 	if err == nil {
