@@ -317,6 +317,11 @@ func (s *Store) listSegments() error {
 // zeroFrom reports whether f holds only zero bytes from off up to end: the
 // preallocated part of a segment that was never written.
 func zeroFrom(f *os.File, off, end int64) (bool, error) {
+	// Preallocated space never written is a hole to SEEK_DATA: skip it
+	// instead of reading megabytes of zeros at every start after a crash.
+	if pos, ok := nextData(f, off); ok && pos > off {
+		off = pos
+	}
 	buf := make([]byte, 256<<10)
 	for off < end {
 		n := int64(len(buf))

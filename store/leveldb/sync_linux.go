@@ -31,3 +31,22 @@ func preallocate(f *os.File, size int64) error {
 		return err
 	}
 }
+
+// nextData returns where data follows off in f (SEEK_DATA): the end of the
+// file when only holes (unwritten preallocated space) follow. ok is false
+// when the file system cannot tell.
+func nextData(f *os.File, off int64) (pos int64, ok bool) {
+	const seekData = 3
+	pos, err := syscall.Seek(int(f.Fd()), off, seekData)
+	if err == syscall.ENXIO {
+		st, serr := f.Stat()
+		if serr != nil {
+			return 0, false
+		}
+		return st.Size(), true
+	}
+	if err != nil {
+		return 0, false
+	}
+	return pos, true
+}
