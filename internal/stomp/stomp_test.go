@@ -786,3 +786,55 @@ func TestParkedSendsPushBack(t *testing.T) {
 		t.Fatalf("%d sends parked; want some, at most the 64 KB budget's worth", n)
 	}
 }
+
+// TestTopicFanOutVersions: a topic message goes to subscribers of every
+// STOMP version, several per version, with escaped headers and small and
+// large (vectored) bodies; every copy must read as encoded for its own
+// connection's version.
+func TestTopicFanOutVersions(t *testing.T) {
+	ts := startServer(t, nil)
+	type sub struct {
+		r *raw
+		v string
+	}
+	var subs []sub
+	for _, v := range []string{"1.0", "1.1", "1.2", "1.2", "1.1", "1.0", "1.2"} {
+		r := dialRaw(t, ts.addr)
+		r.connect(v)
+		r.send("SUBSCRIBE\nid:s-" + v + "\ndestination:/topic/fan\nack:client-individual\nreceipt:r\n\n\x00")
+		if f := r.read(); f.Command != frame.RECEIPT {
+			t.Fatalf("subscribe: %s", f.Command)
+		}
+		subs = append(subs, sub{r, v})
+	}
+	p := dialRaw(t, ts.addr)
+	p.connect("1.2")
+	big := strings.Repeat("B", 3*bigBody)
+	bodies := []string{"small body", big, "third"}
+	for i, body := range bodies {
+		p.send(fmt.Sprintf("SEND\ndestination:/topic/fan\nx-key:a\\cb\\\\d\nx-n:%d\ncontent-length:%d\n\n%s\x00", i, len(body), body))
+	}
+	for _, s := range subs {
+		for i, body := range bodies {
+			f := s.r.read()
+			if f.Command != frame.MESSAGE || string(f.Body) != body {
+				t.Fatalf("%s: message %d: %s with a %d-byte body", s.v, i, f.Command, len(f.Body))
+			}
+			// 1.1 and 1.2 unescape "a\cb\\d"; 1.0 reads it raw, as it went out.
+			if got, want := hdr(f, "x-key"), "a:b\\d"; got != want {
+				t.Fatalf("%s: x-key=%q, want %q", s.v, got, want)
+			}
+			if hdr(f, "subscription") != "s-"+s.v || hdr(f, "x-n") != fmt.Sprint(i) ||
+				hdr(f, "destination") != "/topic/fan" || hdr(f, "JMSXDeliveryCount") != "1" ||
+				!strings.HasPrefix(hdr(f, "message-id"), "ID:") || hdr(f, "content-length") != fmt.Sprint(len(body)) {
+				t.Fatalf("%s: message %d headers %v", s.v, i, f.Headers)
+			}
+			if _, ok := f.Get("redelivered"); ok {
+				t.Fatalf("%s: first delivery marked redelivered", s.v)
+			}
+			if ack, ok := f.Get("ack"); s.v == "1.2" && (!ok || ack != hdr(f, "message-id")) {
+				t.Fatalf("1.2: ack header %q, message-id %q", ack, hdr(f, "message-id"))
+			}
+		}
+	}
+}
