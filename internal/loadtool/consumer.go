@@ -167,6 +167,13 @@ type consumerRun struct {
 
 func (r *consumerRun) finish() { r.doneOnce.Do(func() { close(r.doneC) }) }
 
+// counted adds a message to the total; a queue run ends at its target.
+func (r *consumerRun) counted() {
+	if n := r.total.Add(1); r.global && n >= r.target {
+		r.finish()
+	}
+}
+
 func (r *consumerRun) watchIdle(stop <-chan struct{}) {
 	timeout := time.Duration(r.o.receiveTimeoutMs) * time.Millisecond
 	t := time.NewTicker(min(max(timeout/10, time.Millisecond), 100*time.Millisecond))
@@ -319,11 +326,7 @@ loop:
 					last, pending = nil, 0
 				}
 			}
-			if r.global && r.total.Add(1) >= r.target {
-				r.finish()
-			} else if !r.global {
-				r.total.Add(1)
-			}
+			r.counted()
 			if o.sleepMs > 0 {
 				d := time.Duration(o.sleepMs) * time.Millisecond
 				if sleep == nil {

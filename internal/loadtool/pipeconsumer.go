@@ -354,11 +354,7 @@ func (t *consThread) runPipe(ctx context.Context) {
 				last, pending = nil, 0
 			}
 		}
-		if r.global && r.total.Add(1) >= r.target {
-			r.finish()
-		} else if !r.global {
-			r.total.Add(1)
-		}
+		r.counted()
 		if o.sleepMs > 0 {
 			if err := p.bw.Flush(); err != nil {
 				r.finish()

@@ -928,12 +928,16 @@ func (s *Store) writer() {
 		if !ok {
 			return
 		}
-		group = append(group[:0], r)
-		size := len(r.rec)
-		synced := 0
-		if !r.lazy {
-			synced = 1
+		group = group[:0]
+		size, synced := 0, 0
+		add := func(r *request) {
+			group = append(group, r)
+			size += len(r.rec)
+			if !r.lazy {
+				synced++
+			}
 		}
+		add(r)
 		var deadline time.Time
 	drain:
 		for len(group) < maxGroupOps && size < maxGroupBytes {
@@ -942,11 +946,7 @@ func (s *Store) writer() {
 				if !ok {
 					break drain
 				}
-				group = append(group, r)
-				size += len(r.rec)
-				if !r.lazy {
-					synced++
-				}
+				add(r)
 				continue
 			default:
 			}
@@ -967,11 +967,7 @@ func (s *Store) writer() {
 				if !ok {
 					break drain
 				}
-				group = append(group, r)
-				size += len(r.rec)
-				if !r.lazy {
-					synced++
-				}
+				add(r)
 			case <-timer.C:
 				break drain
 			}
