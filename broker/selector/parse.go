@@ -124,46 +124,37 @@ func (p *parser) asCond(x pexpr) (cond, error) {
 }
 
 func (p *parser) orExpr() (pexpr, error) {
-	left, err := p.andExpr()
-	if err != nil {
-		return left, err
-	}
-	for p.tok.kind == tOr {
-		if err := p.advance(); err != nil {
-			return left, err
+	return p.logical(tOr, p.andExpr, func(l, r cond) cond {
+		if o, ok := l.(*orNode); ok {
+			o.terms = append(o.terms, r)
+			return o
 		}
-		right, err := p.andExpr()
-		if err != nil {
-			return left, err
-		}
-		lc, err := p.asCond(left)
-		if err != nil {
-			return left, err
-		}
-		rc, err := p.asCond(right)
-		if err != nil {
-			return left, err
-		}
-		if o, ok := lc.(*orNode); ok {
-			o.terms = append(o.terms, rc)
-		} else {
-			left.e = &orNode{terms: []cond{lc, rc}}
-		}
-		left.kind = kBool
-	}
-	return left, nil
+		return &orNode{terms: []cond{l, r}}
+	})
 }
 
 func (p *parser) andExpr() (pexpr, error) {
-	left, err := p.equalityExpr()
+	return p.logical(tAnd, p.equalityExpr, func(l, r cond) cond {
+		if a, ok := l.(*andNode); ok {
+			a.terms = append(a.terms, r)
+			return a
+		}
+		return &andNode{terms: []cond{l, r}}
+	})
+}
+
+// logical parses operands (next) joined by op, left to right, each taken
+// as a condition; join folds the next one into what is on the left.
+func (p *parser) logical(op tokKind, next func() (pexpr, error), join func(l, r cond) cond) (pexpr, error) {
+	left, err := next()
 	if err != nil {
 		return left, err
 	}
-	for p.tok.kind == tAnd {
+	for p.tok.kind == op {
 		if err := p.advance(); err != nil {
 			return left, err
 		}
-		right, err := p.equalityExpr()
+		right, err := next()
 		if err != nil {
 			return left, err
 		}
@@ -175,11 +166,7 @@ func (p *parser) andExpr() (pexpr, error) {
 		if err != nil {
 			return left, err
 		}
-		if a, ok := lc.(*andNode); ok {
-			a.terms = append(a.terms, rc)
-		} else {
-			left.e = &andNode{terms: []cond{lc, rc}}
-		}
+		left.e = join(lc, rc)
 		left.kind = kBool
 	}
 	return left, nil
