@@ -154,7 +154,7 @@ func (r *deadlineReader) set(initialDelay, timeout time.Duration) {
 }
 
 func (c *conn) readLoop() {
-	defer c.s.wg.Done()
+	defer c.s.conns.Done()
 	defer c.finish()
 	if !c.handshake() {
 		return

@@ -84,13 +84,10 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 
-	mu        sync.Mutex
-	listeners []net.Listener
-	conns     map[*conn]struct{}
-	byConnID  map[string]*conn // the client's connection id -> its conn
-	closed    bool
-	quit      chan struct{} // closed by Close
-	wg        sync.WaitGroup
+	conns *accept.Conns[*conn]
+
+	mu       sync.Mutex
+	byConnID map[string]*conn // the client's connection id -> its conn
 }
 
 // NewServer returns a server for opts.
@@ -122,55 +119,31 @@ func NewServer(opts Options) *Server {
 	if opts.Connector == "" {
 		opts.Connector = "openwire"
 	}
+	log := opts.Logger.With("connector", opts.Connector)
 	return &Server{
 		opts:     opts,
-		log:      opts.Logger.With("connector", opts.Connector),
-		conns:    map[*conn]struct{}{},
+		log:      log,
+		conns:    accept.NewConns[*conn](log, opts.MaxConnections),
 		byConnID: map[string]*conn{},
-		quit:     make(chan struct{}),
 	}
 }
 
 // Serve accepts connections on l until Close. It returns nil after Close.
-func (s *Server) Serve(l net.Listener) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		l.Close()
-		return nil
-	}
-	s.listeners = append(s.listeners, l)
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer s.wg.Done()
-	return accept.Loop(l, s.quit, s.ServeConn, s.log)
-}
+func (s *Server) Serve(l net.Listener) error { return s.conns.Serve(l, s.ServeConn) }
 
 // ServeConn serves one accepted connection.
 func (s *Server) ServeConn(nc net.Conn) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		nc.Close()
+	c, ok := s.conns.Admit(nc, func() *conn { return newConn(s, nc) }, 2)
+	if !ok {
 		return
 	}
-	if s.opts.MaxConnections > 0 && len(s.conns) >= s.opts.MaxConnections {
-		s.mu.Unlock()
-		s.log.Warn("connection refused: maximumConnections reached", "remote", nc.RemoteAddr().String(), "max", s.opts.MaxConnections)
-		nc.Close()
-		return
-	}
-	c := newConn(s, nc)
-	s.conns[c] = struct{}{}
-	s.wg.Add(2)
-	s.mu.Unlock()
 	go c.readLoop()
 	go c.writeLoop()
 }
 
 func (s *Server) forget(c *conn) {
+	s.conns.Forget(c)
 	s.mu.Lock()
-	delete(s.conns, c)
 	if c.clientConnID != "" && s.byConnID[c.clientConnID] == c {
 		delete(s.byConnID, c.clientConnID)
 	}
@@ -188,33 +161,11 @@ func (s *Server) register(c *conn, clientConnID string) (previous *conn) {
 }
 
 // Connections counts open connections.
-func (s *Server) Connections() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns)
-}
+func (s *Server) Connections() int { return s.conns.Len() }
 
 // Close stops accepting, closes every connection and waits for their
 // goroutines to finish.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	if !s.closed {
-		s.closed = true
-		close(s.quit)
-	}
-	ls := s.listeners
-	s.listeners = nil
-	cs := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		cs = append(cs, c)
-	}
-	s.mu.Unlock()
-	for _, l := range ls {
-		l.Close()
-	}
-	for _, c := range cs {
-		c.shutdown()
-	}
-	s.wg.Wait()
+	s.conns.Close((*conn).shutdown)
 	return nil
 }

@@ -18,7 +18,7 @@ const flushAt = 256 << 10
 // KeepAliveInfo when nothing was written for a third of the negotiated
 // inactivity duration.
 func (c *conn) writeLoop() {
-	defer c.s.wg.Done()
+	defer c.s.conns.Done()
 	defer close(c.done)
 	var (
 		buf       []byte

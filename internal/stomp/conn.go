@@ -163,7 +163,7 @@ func fatalf(format string, a ...any) *stompError {
 }
 
 func (c *conn) readLoop() {
-	defer c.s.wg.Done()
+	defer c.s.conns.Done()
 	defer c.finish()
 	c.dr.set(c.s.opts.ConnectTimeout)
 	for {

@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"net"
-	"sync"
 	"time"
 
 	"amq/broker"
@@ -55,15 +54,9 @@ type Options struct {
 
 // Server accepts STOMP connections.
 type Server struct {
-	opts Options
-	log  *slog.Logger
-
-	mu        sync.Mutex
-	listeners []net.Listener
-	conns     map[*conn]struct{}
-	closed    bool
-	quit      chan struct{} // closed by Close: ends the accept loops
-	wg        sync.WaitGroup
+	opts  Options
+	log   *slog.Logger
+	conns *accept.Conns[*conn]
 }
 
 // NewServer returns a server for opts.
@@ -86,81 +79,32 @@ func NewServer(opts Options) *Server {
 	if opts.Connector == "" {
 		opts.Connector = "stomp"
 	}
-	return &Server{opts: opts, log: opts.Logger.With("connector", opts.Connector), conns: map[*conn]struct{}{}, quit: make(chan struct{})}
+	log := opts.Logger.With("connector", opts.Connector)
+	return &Server{opts: opts, log: log, conns: accept.NewConns[*conn](log, opts.MaxConnections)}
 }
 
 // Serve accepts connections on l until Close. It returns nil after Close.
-func (s *Server) Serve(l net.Listener) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		l.Close()
-		return nil
-	}
-	s.listeners = append(s.listeners, l)
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer s.wg.Done()
-	return accept.Loop(l, s.quit, s.ServeConn, s.log)
-}
+func (s *Server) Serve(l net.Listener) error { return s.conns.Serve(l, s.ServeConn) }
 
 // ServeConn serves one accepted connection (also used by the WebSocket
 // transport, which hands over a net.Conn per socket).
 func (s *Server) ServeConn(nc net.Conn) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		nc.Close()
+	c, ok := s.conns.Admit(nc, func() *conn { return newConn(s, nc) }, 2)
+	if !ok {
 		return
 	}
-	if s.opts.MaxConnections > 0 && len(s.conns) >= s.opts.MaxConnections {
-		s.mu.Unlock()
-		s.log.Warn("connection refused: maximumConnections reached", "remote", nc.RemoteAddr().String(), "max", s.opts.MaxConnections)
-		nc.Close()
-		return
-	}
-	c := newConn(s, nc)
-	s.conns[c] = struct{}{}
-	s.wg.Add(2)
-	s.mu.Unlock()
 	go c.readLoop()
 	go c.writeLoop()
 }
 
-func (s *Server) forget(c *conn) {
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
-}
+func (s *Server) forget(c *conn) { s.conns.Forget(c) }
 
 // Connections counts open connections.
-func (s *Server) Connections() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns)
-}
+func (s *Server) Connections() int { return s.conns.Len() }
 
 // Close stops accepting, closes every connection and waits for their
 // goroutines to finish.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	if !s.closed {
-		close(s.quit)
-	}
-	s.closed = true
-	ls := s.listeners
-	s.listeners = nil
-	cs := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		cs = append(cs, c)
-	}
-	s.mu.Unlock()
-	for _, l := range ls {
-		l.Close()
-	}
-	for _, c := range cs {
-		c.shutdown()
-	}
-	s.wg.Wait()
+	s.conns.Close((*conn).shutdown)
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 // encodes it into one buffer and writes it with one call, so frames are
 // coalesced whenever the client is slower than the broker.
 func (c *conn) writeLoop() {
-	defer c.s.wg.Done()
+	defer c.s.conns.Done()
 	defer close(c.done)
 	var (
 		buf     []byte
