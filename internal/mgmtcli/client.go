@@ -1,6 +1,7 @@
 package mgmtcli
 
 import (
+	"amq/internal/web"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -130,35 +131,10 @@ func (c *client) jolokia(ctx context.Context, reqs ...map[string]any) ([]jolokia
 
 // browseResult mirrors the JSON of /api/browse.
 type browseResult struct {
-	Queue     string        `json:"queue"`
-	Selector  string        `json:"selector,omitempty"`
-	Messages  []browseEntry `json:"messages"`
-	Truncated bool          `json:"truncated"`
-}
-
-type browseEntry struct {
-	JMSMessageID        string         `json:"JMSMessageID"`
-	JMSDestination      string         `json:"JMSDestination"`
-	JMSDeliveryMode     string         `json:"JMSDeliveryMode"`
-	JMSPriority         int            `json:"JMSPriority"`
-	JMSTimestamp        int64          `json:"JMSTimestamp"`
-	JMSExpiration       int64          `json:"JMSExpiration"`
-	JMSCorrelationID    string         `json:"JMSCorrelationID,omitempty"`
-	JMSType             string         `json:"JMSType,omitempty"`
-	JMSReplyTo          string         `json:"JMSReplyTo,omitempty"`
-	JMSRedelivered      bool           `json:"JMSRedelivered"`
-	JMSXDeliveryCount   int32          `json:"JMSXDeliveryCount"`
-	JMSXGroupID         string         `json:"JMSXGroupID,omitempty"`
-	JMSXGroupSeq        int32          `json:"JMSXGroupSeq,omitempty"`
-	JMSXUserID          string         `json:"JMSXUserID,omitempty"`
-	OriginalDestination string         `json:"originalDestination,omitempty"`
-	Properties          map[string]any `json:"properties"`
-	BodyType            string         `json:"bodyType"`
-	Text                *string        `json:"text,omitempty"`
-	BodyBase64          string         `json:"bodyBase64,omitempty"`
-	Map                 map[string]any `json:"map,omitempty"`
-	Stream              []any          `json:"stream,omitempty"`
-	Size                int            `json:"size"`
+	Queue     string            `json:"queue"`
+	Selector  string            `json:"selector,omitempty"`
+	Messages  []web.MessageView `json:"messages"`
+	Truncated bool              `json:"truncated"`
 }
 
 func (c *client) browse(ctx context.Context, queue, selector string, limit int) (*browseResult, error) {

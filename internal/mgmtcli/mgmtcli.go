@@ -11,8 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -306,16 +307,6 @@ func splitProps(s string) []string {
 	return out
 }
 
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // formatValue renders an attribute value as ActiveMQ's console prints
 // Java values: lists in brackets, maps in braces, ObjectNames by name.
 func formatValue(v any) string {
@@ -344,7 +335,7 @@ func formatValue(v any) string {
 			return on
 		}
 		parts := make([]string, 0, len(t))
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			parts = append(parts, k+"="+formatValue(t[k]))
 		}
 		return "{" + strings.Join(parts, ", ") + "}"

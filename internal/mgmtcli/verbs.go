@@ -1,6 +1,7 @@
 package mgmtcli
 
 import (
+	"amq/internal/web"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -8,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -130,7 +133,7 @@ func runDstat(ctx context.Context, c *client, o *options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	names := sortedKeys(res)
+	names := slices.Sorted(maps.Keys(res))
 	rows := make([]DstatRow, 0, len(names))
 	for _, n := range names {
 		a := res[n]
@@ -188,10 +191,10 @@ func runBstat(ctx context.Context, c *client, o *options, w io.Writer) error {
 		return err
 	}
 	var blocks []mbeanBlock
-	for _, n := range sortedKeys(brokers) {
+	for _, n := range slices.Sorted(maps.Keys(brokers)) {
 		blocks = append(blocks, mbeanBlock{n, brokers[n]})
 	}
-	for _, n := range sortedKeys(dests) {
+	for _, n := range slices.Sorted(maps.Keys(dests)) {
 		if name, _ := dests[n]["Name"].(string); strings.HasPrefix(name, "ActiveMQ.Advisory.") {
 			continue
 		}
@@ -328,11 +331,11 @@ func runQuery(ctx context.Context, c *client, o *options, w io.Writer) error {
 	for _, b := range blocks {
 		if len(o.view) == 0 {
 			on := parseName(b.ObjectName)
-			for _, k := range sortedKeys(on.props) {
+			for _, k := range slices.Sorted(maps.Keys(on.props)) {
 				fmt.Fprintf(w, "%s = %s\n", k, on.props[k])
 			}
 		}
-		for _, k := range sortedKeys(b.Attributes) {
+		for _, k := range slices.Sorted(maps.Keys(b.Attributes)) {
 			fmt.Fprintf(w, "%s = %s\n", k, formatValue(b.Attributes[k]))
 		}
 		fmt.Fprintln(w)
@@ -385,7 +388,7 @@ func runBrowse(ctx context.Context, c *client, o *options, w io.Writer) error {
 
 // printMessage prints a message as ActiveMQ's browse command does: header,
 // custom and body fields, one "key = value" per line.
-func printMessage(w io.Writer, m browseEntry) {
+func printMessage(w io.Writer, m web.MessageView) {
 	mode := "non-persistent"
 	if m.JMSDeliveryMode == "PERSISTENT" {
 		mode = "persistent"
@@ -414,14 +417,14 @@ func printMessage(w io.Writer, m browseEntry) {
 	if m.OriginalDestination != "" {
 		field("JMS_HEADER_FIELD:OriginalDestination", m.OriginalDestination)
 	}
-	for _, k := range sortedKeys(m.Properties) {
+	for _, k := range slices.Sorted(maps.Keys(m.Properties)) {
 		field("JMS_CUSTOM_FIELD:"+k, formatValue(m.Properties[k]))
 	}
 	switch {
 	case m.Text != nil:
 		field("JMS_BODY_FIELD:JMSText", *m.Text)
 	case m.Map != nil:
-		for _, k := range sortedKeys(m.Map) {
+		for _, k := range slices.Sorted(maps.Keys(m.Map)) {
 			field("JMS_BODY_FIELD:"+k, formatValue(m.Map[k]))
 		}
 	case m.Stream != nil:
