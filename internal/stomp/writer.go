@@ -143,20 +143,23 @@ type bodyRef struct {
 const bigBody = 8 << 10
 
 // writeFrames writes buf with the referenced bodies spliced in, in one
-// vectored write.
+// vectored write; a failed write closes the connection.
 func (c *conn) writeFrames(buf []byte, bodies []bodyRef) bool {
-	if len(bodies) == 0 {
-		return c.write(buf)
-	}
-	vec := make(net.Buffers, 0, 2*len(bodies)+1)
-	prev := 0
-	for _, r := range bodies {
-		vec = append(vec, buf[prev:r.at], r.body)
-		prev = r.at
-	}
-	vec = append(vec, buf[prev:])
 	c.nc.SetWriteDeadline(time.Now().Add(c.s.opts.WriteTimeout))
-	if _, err := vec.WriteTo(c.nc); err != nil {
+	var err error
+	if len(bodies) == 0 {
+		_, err = c.nc.Write(buf)
+	} else {
+		vec := make(net.Buffers, 0, 2*len(bodies)+1)
+		prev := 0
+		for _, r := range bodies {
+			vec = append(vec, buf[prev:r.at], r.body)
+			prev = r.at
+		}
+		vec = append(vec, buf[prev:])
+		_, err = vec.WriteTo(c.nc)
+	}
+	if err != nil {
 		select {
 		case <-c.quit:
 		default:
@@ -168,19 +171,7 @@ func (c *conn) writeFrames(buf []byte, bodies []bodyRef) bool {
 	return true
 }
 
-func (c *conn) write(b []byte) bool {
-	c.nc.SetWriteDeadline(time.Now().Add(c.s.opts.WriteTimeout))
-	if _, err := c.nc.Write(b); err != nil {
-		select {
-		case <-c.quit:
-		default:
-			c.log.Warn("write failed; closing connection", "err", err)
-		}
-		c.shutdown()
-		return false
-	}
-	return true
-}
+func (c *conn) write(b []byte) bool { return c.writeFrames(b, nil) }
 
 // appendMessage encodes a MESSAGE frame with the headers ActiveMQ sends, plus
 // the group and delivery-count headers it drops.
