@@ -703,9 +703,7 @@ func (s *Store) activate() error {
 		}
 	}
 	g := s.segs[len(s.segs)-1]
-	if err := s.preallocate(g); err != nil {
-		return err
-	}
+	s.preallocate(g)
 	if g.size.Load() == 0 {
 		if err := s.writeHeader(g, s.lastSeq.Load()); err != nil {
 			return err
@@ -730,11 +728,7 @@ func (s *Store) createSegment(start, lastSeq uint64) error {
 		return fmt.Errorf("create journal %s: %w", path, err)
 	}
 	g := &segment{start: start, path: path, f: f}
-	if err := s.preallocate(g); err != nil {
-		f.Close()
-		os.Remove(path)
-		return err
-	}
+	s.preallocate(g)
 	if err := s.writeHeader(g, lastSeq); err != nil {
 		f.Close()
 		os.Remove(path)
@@ -755,16 +749,15 @@ func (s *Store) createSegment(start, lastSeq uint64) error {
 // preallocate reserves the active segment's full size on disk (see the
 // function of that name); the segment's size stays the end of its records.
 // Without fallocate, or with NoSync, appends simply grow the file.
-func (s *Store) preallocate(g *segment) error {
+func (s *Store) preallocate(g *segment) {
 	if s.opts.NoSync {
-		return nil
+		return
 	}
 	if err := preallocate(g.f, s.segSize); err != nil {
 		// Only a speed-up: without it (a full disk, a file system that
 		// refuses) the segment grows as it is written.
 		s.log.Warn("journal segment not preallocated; appends will grow it", "file", g.path, "err", err)
 	}
-	return nil
 }
 
 // cutTail drops the unused preallocated part of a segment that stops being
