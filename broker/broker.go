@@ -57,6 +57,12 @@ type Config struct {
 	// SchedulerSupport delays messages carrying AMQ_SCHEDULED_* properties;
 	// without it they are delivered at once, as ActiveMQ does.
 	SchedulerSupport bool
+	// ConcurrentStoreAndDispatchQueues dispatches a persistent queue message
+	// while its journal write is under way, and completes its send when the
+	// write is durable or a consumer consumed it, whichever is first
+	// (KahaDB's concurrentStoreAndDispatchQueues). The store must journal
+	// requests in call order.
+	ConcurrentStoreAndDispatchQueues bool
 }
 
 // Authorizer decides what a connection's user may do.

@@ -88,7 +88,7 @@ func (s *Subscription) Receive(ctx context.Context) (*Delivery, error) {
 				continue // returned to its queue meanwhile
 			}
 			if s.autoAck {
-				s.cons.AckDelivered([]*Delivery{d})
+				s.cons.AckDelivered([]*Delivery{d}).Release()
 			}
 			return d, nil
 		case <-ctx.Done():

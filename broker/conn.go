@@ -163,6 +163,9 @@ func (c *Conn) sendNow(m *Message, done func(error)) error {
 		}
 		return nil
 	}
+	if c.sendConcurrent(&p, done) {
+		return nil
+	}
 	c.b.store.Apply(p.ops, func(_ store.Position, err error) {
 		if err != nil {
 			c.b.log.Error("persisting a message failed", "destination", m.Dest.String(), "err", err)

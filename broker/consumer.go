@@ -165,26 +165,36 @@ func (c *Consumer) Ack(msgID string, mode AckMode, tx *Tx, done func(error)) err
 		q.finish(x, &d)
 	}
 	q.dispatchLocked(&d)
-	ops := d.storeOp
-	d.storeOp = nil
+	ops, early := d.storeOp, d.early
+	d.storeOp, d.early = nil, nil
 	q.unlock(&d)
 	c.conn.b.ackThen(ops, done)
+	if done == nil {
+		// The client has the messages and does not wait for this ack to be
+		// durable: consumed, their senders may hear so. (An ack with a
+		// receipt is journaled after the messages, so their own writes
+		// complete their senders first.)
+		early.Release()
+	}
 	return nil
 }
 
-// AckDelivered acknowledges deliveries that were written to the client, for
-// auto-acknowledge subscriptions: ActiveMQ acks them once on the wire.
-func (c *Consumer) AckDelivered(ds []*Delivery) {
+// AckDelivered acknowledges deliveries that are being written to the client,
+// for auto-acknowledge subscriptions: ActiveMQ acks them once on the wire.
+// The caller runs Release on what it returns once the write is done (see
+// sendConcurrent); a failed write leaves those senders to the store.
+func (c *Consumer) AckDelivered(ds []*Delivery) Receipts {
 	if len(ds) == 0 {
-		return
+		return nil
 	}
 	if c.group != nil {
+		var rs Receipts
 		for _, d := range ds {
 			if d.Consumer != nil && d.Consumer != c {
-				d.Consumer.AckDelivered([]*Delivery{d})
+				rs = append(rs, d.Consumer.AckDelivered([]*Delivery{d})...)
 			}
 		}
-		return
+		return rs
 	}
 	q := c.q
 	q.mu.Lock()
@@ -196,7 +206,10 @@ func (c *Consumer) AckDelivered(ds []*Delivery) {
 		}
 	}
 	q.dispatchLocked(&d)
+	rs := d.early
+	d.early = nil
 	q.unlock(&d)
+	return rs
 }
 
 // Nack is a poison ack: a persistent message goes straight to the dead-letter

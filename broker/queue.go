@@ -34,6 +34,9 @@ type entry struct {
 	cprev, cnext *entry    // owner's unacked list, in dispatch order
 	delivery     *Delivery
 	txAck        *Tx // acked inside this transaction, not yet committed
+	// early is the sender's completion while the message may be dispatched
+	// before its record is durable (see sendConcurrent).
+	early *sendDone
 }
 
 type pendingList struct {
@@ -177,6 +180,11 @@ type deferred struct {
 	dead    []deadLetter
 	storeOp []store.Op
 	tmpOp   []store.Op // acks of spilled non-persistent messages
+	// early holds senders' completions that consuming a message whose
+	// write was still under way may release; only consumer acks do (see
+	// Consumer.Ack and AckDelivered), every other path leaves them to the
+	// store.
+	early Receipts
 }
 
 type deadLetter struct {
@@ -705,6 +713,10 @@ func (q *msgQueue) unlink(e *entry) {
 func (q *msgQueue) finish(e *entry, d *deferred) {
 	q.dequeued++
 	q.b.release(e)
+	if e.early != nil {
+		d.early = append(d.early, e.early)
+		e.early = nil
+	}
 	if e.stored {
 		d.storeOp = append(d.storeOp, q.ackOp(e))
 	} else if e.tmp {

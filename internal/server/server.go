@@ -104,6 +104,8 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		Usage:            usage(cfg, log),
 		PopulateUserID:   cfg.Broker.PopulateJMSXUserID,
 		PurgePeriod:      time.Duration(cfg.Broker.SchedulePeriodForDestinationPurge) * time.Millisecond,
+
+		ConcurrentStoreAndDispatchQueues: concurrentStoreAndDispatch(cfg, st),
 	})
 	if err != nil {
 		return nil, err

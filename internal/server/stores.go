@@ -57,6 +57,20 @@ func openLevelDB(cfg *config.Config, log *slog.Logger) (store.Store, error) {
 	return st, nil
 }
 
+// concurrentStoreAndDispatch reports whether queue messages are dispatched
+// while their journal write is under way: with the journal store, as
+// ActiveMQ does with KahaDB (concurrentStoreAndDispatchQueues, default true)
+// and with its LevelDB store; never with the SQL and memory stores.
+func concurrentStoreAndDispatch(cfg *config.Config, st store.Store) bool {
+	if _, ok := st.(*leveldb.Store); !ok {
+		return false
+	}
+	if pa := cfg.Broker.PersistenceAdapter; pa != nil && pa.Kind == "kahaDB" {
+		return pa.KahaDB.ConcurrentStoreAndDispatchQueues
+	}
+	return true
+}
+
 // openTempStore opens the store non-persistent messages spill to when a
 // queue's memory window is full: activemq.data/tmp (the broker's
 // tmpDataDirectory when set), emptied at every start, never fsynced.

@@ -68,8 +68,9 @@ func (c *conn) writeLoop() {
 				}
 				autoAck[it.d.Consumer] = append(autoAck[it.d.Consumer], it.d)
 			}
+			var released broker.Receipts
 			for cons, ds := range autoAck {
-				cons.AckDelivered(ds)
+				released = append(released, cons.AckDelivered(ds)...)
 				delete(autoAck, cons)
 			}
 			flushed = end
@@ -79,6 +80,9 @@ func (c *conn) writeLoop() {
 				}
 				lastWrite = time.Now()
 			}
+			// Persistent messages dispatched before their write ended may
+			// now complete their senders: this client has them.
+			released.Release()
 			buf = buf[:0]
 			clear(bodies)
 			bodies = bodies[:0]
