@@ -817,7 +817,10 @@ func (s *Store) segExists(start uint64) bool {
 
 // Apply queues ops for the writer; done runs once they are durable.
 // done runs on the writer goroutine, in journal order: it must not block,
-// and must not wait for another Apply.
+// and must not wait for another Apply. Requests reach the journal in the
+// order Apply and ApplyLazy were called (one queue feeds the writer): the
+// broker relies on it to dispatch a message while its record is written,
+// as the ack that may follow is journaled after it.
 func (s *Store) Apply(ops []store.Op, done func(store.Position, error)) {
 	s.apply(ops, done, false)
 }
