@@ -399,3 +399,60 @@ func chownR(root string, uid, gid int) {
 		return nil
 	})
 }
+
+// cpuTicks is the CPU time (user + system, in clock ticks) the process has
+// used so far, all its threads included.
+func cpuTicks(pid int) (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces; count from after it.
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, errors.New("malformed /proc stat")
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, errors.New("short /proc stat")
+	}
+	// utime and stime are fields 14 and 15 of the line, 12 and 13 here.
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, errors.New("bad /proc stat times")
+	}
+	return u + st, nil
+}
+
+// quiesce waits until no broker is still busy with an earlier run (a JVM's
+// garbage collector and JIT compiler, a Go runtime returning memory): each
+// uses at most quietTicks of CPU in a quietWindow, or maxQuiesce passed.
+// Without it a run pays for the other broker's leftovers, whichever runs
+// second.
+func (h *harness) quiesce(ctx context.Context) time.Duration {
+	const (
+		quietWindow = 250 * time.Millisecond
+		quietTicks  = 2 // clock ticks of 10 ms: 8% of one core in the window
+		maxQuiesce  = 5 * time.Second
+	)
+	start := time.Now()
+	for time.Since(start) < maxQuiesce && ctx.Err() == nil {
+		before := make([]int64, len(h.brokers))
+		for i, b := range h.brokers {
+			before[i], _ = cpuTicks(b.pid())
+		}
+		time.Sleep(quietWindow)
+		quiet := true
+		for i, b := range h.brokers {
+			if now, err := cpuTicks(b.pid()); err == nil && now-before[i] > quietTicks {
+				quiet = false
+			}
+		}
+		if quiet {
+			break
+		}
+	}
+	return time.Since(start)
+}

@@ -129,6 +129,7 @@ func (h *harness) describeSettings() {
 		"ActiveMQ: Debian's package, `java -Xms512M -Xmx512M -Dorg.apache.activemq.UseDedicatedTaskRunner=true ... -jar /usr/share/activemq/bin/activemq.jar start xbean:file:activemq.xml` as user activemq (Debian's JVM options), useJmx=false and no web console as in Debian's instance config, `<kahaDB>` at its defaults (journal synced on every persistent write), default producer flow control and memory limits, STOMP on 127.0.0.1:61713, OpenWire on 127.0.0.1:61716, maximumConnections=20000, no destination policies.",
 		"Load generator: `bin/amq producer` / `bin/amq consumer --json` (one process each, one connection per thread). Queue runs start the consumer first, then the producer (topic runs wait 1.5 s for the subscriptions); each run uses a fresh destination. The figure is the consumer's messages / its own wall time (first message to last), summed over its connections (for topics: deliveries per second).",
 		"Before measuring, each broker gets an unrecorded warm-up (non-persistent and persistent queue runs) so ActiveMQ's JIT is warm.",
+		"Before each throughput run the harness waits until neither broker is still busy with the previous run (at most 2 clock ticks, 20 ms, of CPU in 250 ms, read from /proc/PID/stat; 5 s at most), so no run pays for the other broker's garbage collection, JIT compilation or memory trimming.",
 	}
 	h.res.Settings = s
 }

@@ -171,6 +171,9 @@ func (h *harness) runGrid(ctx context.Context) error {
 				if err := h.ensureUp(ctx, b, w.key); err != nil {
 					return err
 				}
+				if d := h.quiesce(ctx); d > 2*time.Second {
+					h.logf("%s run %d on %s: waited %s for the brokers to go idle", w.key, run, b.label, d.Round(time.Millisecond))
+				}
 				v, rec := h.runWorkload(ctx, b, w, run)
 				h.res.raw(rec)
 				if err := h.ensureUp(ctx, b, w.key); err != nil {
