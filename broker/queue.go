@@ -491,7 +491,16 @@ func (q *msgQueue) dispatchLocked(d *deferred) {
 	if q.paused || q.npending == 0 || len(q.consumers) == 0 || q.closed {
 		return
 	}
-	now := time.Now().UnixMilli()
+	// The clock is read only for a message that expires or waits for a
+	// redelivery delay: most do neither, and a topic publish runs a pass
+	// per subscription.
+	var now int64
+	clock := func() int64 {
+		if now == 0 {
+			now = time.Now().UnixMilli()
+		}
+		return now
+	}
 	var wake int64
 	// A pass gives up after this many messages no consumer would take, as
 	// ActiveMQ looks only at a page of pending messages: a selective
@@ -506,7 +515,7 @@ func (q *msgQueue) dispatchLocked(d *deferred) {
 				return
 			}
 			next := e.next
-			if e.msg.Expired(now) {
+			if e.msg.Expiration > 0 && e.msg.Expired(clock()) {
 				q.removePending(e)
 				q.expired++
 				q.dequeued++
@@ -518,7 +527,7 @@ func (q *msgQueue) dispatchLocked(d *deferred) {
 				e = next // nothing changed since no consumer would take it
 				continue
 			}
-			if e.redeliverAt > now {
+			if e.redeliverAt > 0 && e.redeliverAt > clock() {
 				if wake == 0 || e.redeliverAt < wake {
 					wake = e.redeliverAt
 				}

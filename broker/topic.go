@@ -81,6 +81,10 @@ func (t *topic) route(m *Message, p *plan) {
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	// One allocation for the targets, however many subscriptions. (Each
+	// entry is its own: one block for all would keep every sibling alive
+	// while a slow subscriber holds one.)
+	p.targets = slices.Grow(p.targets, len(t.subs)+len(t.durables))
 	for _, c := range t.subs {
 		if c.routeNoLocal && m.ProducerConn == c.conn.id {
 			continue
