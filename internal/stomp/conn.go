@@ -56,12 +56,14 @@ type conn struct {
 	tempMu    sync.RWMutex
 	tempNames map[broker.Destination]string
 
-	outMu   sync.Mutex
-	out     []outItem
-	outWake chan struct{}
-	quit    chan struct{}
-	once    sync.Once
-	done    chan struct{} // closed when the writer exits
+	outMu      sync.Mutex
+	out        []outItem
+	writing    bool // a writer goroutine is running (it may be parking)
+	writerDone bool // the writer has ended for good: none starts again
+	outWake    chan struct{}
+	quit       chan struct{}
+	once       sync.Once
+	done       chan struct{} // closed when the writer has ended for good
 }
 
 type subscription struct {
@@ -103,19 +105,39 @@ func newConn(s *Server, nc net.Conn) *conn {
 func (c *conn) enqueue(it outItem) {
 	c.outMu.Lock()
 	c.out = append(c.out, it)
+	start := !c.writing && !c.writerDone
+	if start {
+		c.writing = true
+	}
 	c.outMu.Unlock()
+	if start {
+		go c.writeLoop()
+		return
+	}
 	select {
 	case c.outWake <- struct{}{}:
 	default:
 	}
 }
 
-// shutdown closes the socket; both loops then end.
+// shutdown closes the socket; the reader and any running writer then end.
 func (c *conn) shutdown() {
 	c.once.Do(func() {
 		close(c.quit)
 		c.sendBudget.close()
 		c.nc.Close()
+		// With no writer running, none will start now: end the writer's
+		// part here.
+		c.outMu.Lock()
+		idle := !c.writing && !c.writerDone
+		if idle {
+			c.writerDone = true
+		}
+		c.outMu.Unlock()
+		if idle {
+			close(c.done)
+			c.s.conns.Done()
+		}
 	})
 }
 

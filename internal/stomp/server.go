@@ -89,12 +89,13 @@ func (s *Server) Serve(l net.Listener) error { return s.conns.Serve(l, s.ServeCo
 // ServeConn serves one accepted connection (also used by the WebSocket
 // transport, which hands over a net.Conn per socket).
 func (s *Server) ServeConn(nc net.Conn) {
+	// Two parts to wait for: the reader, and the writer, which starts with
+	// the first frame queued and ends for good when the connection closes.
 	c, ok := s.conns.Admit(nc, func() *conn { return newConn(s, nc) }, 2)
 	if !ok {
 		return
 	}
 	go c.readLoop()
-	go c.writeLoop()
 }
 
 func (s *Server) forget(c *conn) { s.conns.Forget(c) }

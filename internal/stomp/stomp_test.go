@@ -838,3 +838,45 @@ func TestTopicFanOutVersions(t *testing.T) {
 		}
 	}
 }
+
+// writers counts running connection writers.
+func writers() int {
+	buf := make([]byte, 1<<20)
+	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "stomp.(*conn).writeLoop(")
+}
+
+// An idle connection keeps no writer goroutine: it ends after writerIdle and
+// the next frame to send starts another. One owing heart-beats keeps it.
+func TestIdleWriterParks(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.2")
+	deadline := time.Now().Add(writerIdle + 3*time.Second)
+	for writers() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writers still running after %s idle", writers(), writerIdle+3*time.Second)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	r.send("SUBSCRIBE\nid:1\ndestination:/queue/park\nreceipt:r1\n\n\x00")
+	if f := r.read(); f.Command != frame.RECEIPT || hdr(f, "receipt-id") != "r1" {
+		t.Fatalf("got %s %v, want the receipt from a restarted writer", f.Command, f.Headers)
+	}
+	r2 := dialRaw(t, ts.addr)
+	r2.send("CONNECT\naccept-version:1.2\nhost:localhost\nheart-beat:0,100\n\n\x00")
+	if f := r2.read(); f.Command != frame.CONNECTED {
+		t.Fatalf("got %s", f.Command)
+	}
+	time.Sleep(writerIdle + 500*time.Millisecond)
+	r2.nc.SetReadDeadline(time.Now().Add(time.Second))
+	b := make([]byte, 16)
+	if n, err := r2.nc.Read(b); err != nil || n == 0 || b[0] != '\n' {
+		t.Fatalf("no heart-beat after %s: %q %v", writerIdle, b[:n], err)
+	}
+	// The first connection's writer was restarted, then parked again; the
+	// heart-beating one remains.
+	time.Sleep(writerIdle + 500*time.Millisecond)
+	if n := writers(); n != 1 {
+		t.Fatalf("%d writers running, want 1 (the heart-beating connection's)", n)
+	}
+}

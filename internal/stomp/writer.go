@@ -13,9 +13,19 @@ import (
 // writeLoop is the connection's only writer: it takes everything queued,
 // encodes it into one buffer and writes it with one call, so frames are
 // coalesced whenever the client is slower than the broker.
+//
+// It runs only while there is work: the first frame queued starts it (see
+// enqueue), and after writerIdle with nothing to write and no heart-beats to
+// send it ends, giving back its stack and buffers -- an idle connection
+// costs its reader goroutine alone. Its last exit (the connection closing)
+// closes c.done.
 func (c *conn) writeLoop() {
-	defer c.s.conns.Done()
-	defer close(c.done)
+	final := true
+	defer func() {
+		if final {
+			c.writerFinished()
+		}
+	}()
 	var (
 		buf     []byte
 		bodies  []bodyRef
@@ -24,32 +34,50 @@ func (c *conn) writeLoop() {
 		hb      *time.Timer
 		hbC     <-chan time.Time
 	)
+	defer func() {
+		if hb != nil {
+			hb.Stop()
+		}
+	}()
+	idle := time.NewTimer(writerIdle)
+	defer idle.Stop()
 	lastWrite := time.Now()
+	lastWork := lastWrite
 	for {
 		if c.connected.Load() && c.writeHB > 0 && hb == nil {
 			hb = time.NewTimer(c.writeHB)
 			hbC = hb.C
 		}
-		select {
-		case <-c.outWake:
-		case <-hbC:
-			if time.Since(lastWrite) >= c.writeHB {
-				if !c.write([]byte{'\n'}) {
-					return
-				}
-				lastWrite = time.Now()
-			}
-			hb.Reset(c.writeHB - time.Since(lastWrite))
-			continue
-		case <-c.quit:
-			if hb != nil {
-				hb.Stop()
-			}
-			return
-		}
 		c.outMu.Lock()
 		items, c.out = c.out, items[:0]
 		c.outMu.Unlock()
+		if len(items) == 0 {
+			select {
+			case <-c.outWake:
+			case <-hbC:
+				if time.Since(lastWrite) >= c.writeHB {
+					if !c.write([]byte{'\n'}) {
+						return
+					}
+					lastWrite = time.Now()
+				}
+				hb.Reset(c.writeHB - time.Since(lastWrite))
+			case <-idle.C:
+				if since := time.Since(lastWork); since < writerIdle {
+					idle.Reset(writerIdle - since)
+					continue
+				}
+				if c.parkWriter() {
+					final = false
+					return
+				}
+				idle.Reset(writerIdle)
+			case <-c.quit:
+				return
+			}
+			continue
+		}
+		lastWork = time.Now()
 		buf = buf[:0]
 		closeAfter := false
 		// Everything queued is encoded and written in chunks of about
@@ -130,6 +158,34 @@ func (c *conn) writeLoop() {
 			c.shutdown()
 			return
 		}
+	}
+}
+
+// writerIdle is how long a writer with nothing to do waits before it ends.
+const writerIdle = time.Second
+
+// parkWriter ends the running writer if nothing is queued and no heart-beats
+// are due; the next enqueue starts another. It reports whether it did.
+func (c *conn) parkWriter() bool {
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	if len(c.out) > 0 || (c.connected.Load() && c.writeHB > 0) {
+		return false
+	}
+	c.writing = false
+	return true
+}
+
+// writerFinished marks the writer gone for good (the connection is closing):
+// no other starts, c.done is closed and the server stops waiting for it.
+func (c *conn) writerFinished() {
+	c.outMu.Lock()
+	already := c.writerDone
+	c.writing, c.writerDone = false, true
+	c.outMu.Unlock()
+	if !already {
+		close(c.done)
+		c.s.conns.Done()
 	}
 }
 

@@ -144,8 +144,9 @@ func NewReader(src io.Reader, lim Limits) *Reader {
 }
 
 // initialBuffer is where a read buffer starts: an idle connection keeps no
-// more, a busy one doubles it up to Limits.BufferSize (or the longest line).
-const initialBuffer = 4 << 10
+// more (a CONNECT fits), a busy one doubles it on every read that fills it,
+// up to Limits.BufferSize (or the longest line).
+const initialBuffer = 512
 
 // SetVersion selects header decoding for the frames read from now on:
 //
