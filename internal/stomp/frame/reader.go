@@ -15,7 +15,7 @@ const (
 	DefaultMaxHeaders    = 1000
 	DefaultMaxFrameSize  = 100 * 1024 * 1024
 	DefaultMaxDataLength = 100 * 1024 * 1024
-	DefaultBufferSize    = 64 * 1024
+	DefaultBufferSize    = 1 << 20 // ours: how far a busy connection's read buffer grows
 )
 
 // Limits bounds what a peer may send. A field <= 0 takes its default.
@@ -89,6 +89,10 @@ type Reader struct {
 	buf  []byte
 	max  int   // the size buf may grow to
 	grow bool  // the last read filled buf: double it once it is empty
+	// shorts counts reads in a row that filled less than an eighth of buf:
+	// at shrinkAfter, buf halves once it is empty, so a connection that
+	// was busy once does not keep a large buffer while it trickles.
+	shorts int
 	r, w int   // unread data is buf[r:w]
 	rerr error // error from src not yet returned
 	err  error // sticky error
@@ -142,6 +146,9 @@ func NewReader(src io.Reader, lim Limits) *Reader {
 	}
 	return &Reader{src: src, lim: lim, buf: make([]byte, min(n, initialBuffer)), max: n}
 }
+
+// shrinkAfter is how many short reads in a row shrink the read buffer.
+const shrinkAfter = 8
 
 // initialBuffer is where a read buffer starts: an idle connection keeps no
 // more (a CONNECT fits), a busy one doubles it on every read that fills it,
@@ -201,8 +208,12 @@ func (r *Reader) fill() error {
 	}
 	if r.r == r.w {
 		r.r, r.w = 0, 0
-		if r.grow && len(r.buf) < r.max {
+		switch {
+		case r.grow && len(r.buf) < r.max:
 			r.buf = make([]byte, min(2*len(r.buf), r.max))
+		case r.shorts >= shrinkAfter && len(r.buf) > initialBuffer:
+			r.buf = make([]byte, max(len(r.buf)/2, initialBuffer))
+			r.shorts = 0
 		}
 		r.grow = false
 	} else if r.w == len(r.buf) {
@@ -222,6 +233,11 @@ func (r *Reader) fill() error {
 	n, err := r.read(r.buf[r.w:])
 	r.w += n
 	r.grow = r.grow || n == room
+	if n < len(r.buf)/8 {
+		r.shorts++
+	} else {
+		r.shorts = 0
+	}
 	return err
 }
 

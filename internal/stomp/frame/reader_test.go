@@ -468,3 +468,69 @@ func TestReuseBodies(t *testing.T) {
 		}
 	}
 }
+
+// chunkReader hands out its data in chunks of the sizes given, in turn, a
+// read never crossing from one chunk into the next.
+type chunkReader struct {
+	data  []byte
+	sizes []int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	n := min(len(p), len(c.data))
+	if len(c.sizes) > 0 {
+		// A chunk larger than p is handed out over several reads.
+		n = min(n, c.sizes[0])
+		if c.sizes[0] -= n; c.sizes[0] == 0 {
+			c.sizes = c.sizes[1:]
+		}
+	}
+	copy(p, c.data[:n])
+	c.data = c.data[n:]
+	return n, nil
+}
+
+// The read buffer grows while reads fill it and shrinks back once reads
+// stay short, so a connection past its burst does not keep a large buffer.
+func TestReadBufferGrowsAndShrinks(t *testing.T) {
+	frame := func(n int) string {
+		return "SEND\ndestination:/queue/a\ncontent-length:" + strconv.Itoa(n) + "\n\n" + strings.Repeat("x", n) + "\x00"
+	}
+	var in strings.Builder
+	for range 200 {
+		in.WriteString(frame(16 << 10)) // a burst: every read fills the buffer
+	}
+	burst := in.Len()
+	for range 400 {
+		in.WriteString(frame(10)) // then a trickle, one small frame per read
+	}
+	small := len(frame(10))
+	sizes := []int{}
+	for n := 0; n < burst; n += 1 << 20 {
+		sizes = append(sizes, min(1<<20, burst-n))
+	}
+	for range 400 {
+		sizes = append(sizes, small)
+	}
+	r := NewReader(&chunkReader{data: []byte(in.String()), sizes: sizes}, Limits{})
+	peak := 0
+	for i := 0; i < 600; i++ {
+		f, err := r.ReadFrame()
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if want := 16 << 10; i < 200 && len(f.Body) != want || i >= 200 && len(f.Body) != 10 {
+			t.Fatalf("frame %d: body of %d bytes", i, len(f.Body))
+		}
+		peak = max(peak, len(r.buf))
+	}
+	if peak < 256<<10 {
+		t.Errorf("buffer peaked at %d bytes during the burst, want it grown well past 64 KB", peak)
+	}
+	if len(r.buf) > 4<<10 {
+		t.Errorf("buffer still %d bytes after 400 short reads", len(r.buf))
+	}
+}
