@@ -500,8 +500,12 @@ func (r *Reader) contentLength(s string, size int64) (int, error) {
 func (r *Reader) readBodyN(n int) ([]byte, error) {
 	if r.w-r.r > n {
 		var body []byte
-		if n > 0 {
+		switch {
+		case n > 0 && r.reuse:
 			body = append(r.newBody(n), r.buf[r.r:r.r+n]...)
+		case n > 0:
+			// A copy by append is not zeroed first, as make would be.
+			body = append([]byte(nil), r.buf[r.r:r.r+n]...)
 		}
 		if r.buf[r.r+n] != 0 {
 			return nil, &ProtocolError{Msg: msgNoTrailingNul}
