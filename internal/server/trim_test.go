@@ -23,3 +23,21 @@ func TestTrimWorth(t *testing.T) {
 		}
 	}
 }
+
+func TestGCPercentFor(t *testing.T) {
+	const mb = 1 << 20
+	for _, c := range []struct {
+		live uint64
+		want int
+	}{
+		{0, gcPercentMax},      // before the first collection
+		{4 * mb, gcPercentMax}, // 64 MB of room would be 1600%
+		{16 * mb, 400},         // 64 MB above 16 MB
+		{64 * mb, 100},         // the default gives as much
+		{1024 * mb, 100},       // never below the default
+	} {
+		if got := gcPercentFor(c.live); got != c.want {
+			t.Errorf("gcPercentFor(%d MB) = %d, want %d", c.live/mb, got, c.want)
+		}
+	}
+}
