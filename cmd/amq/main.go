@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -85,8 +86,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "amq %s (ActiveMQ %s compatible)\n", version, broker.Version)
 	case "producer":
+		loadGeneratorGC()
 		err = loadtool.RunProducer(ctx, rest, stdout, stderr)
 	case "consumer":
+		loadGeneratorGC()
 		err = loadtool.RunConsumer(ctx, rest, stdout, stderr)
 	case "dstat", "bstat", "query", "browse", "purge":
 		err = mgmtcli.Run(ctx, cmd, rest, stdout, stderr)
@@ -184,4 +187,14 @@ func runCrypt(verb string, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "Decrypted text: %s\n", out)
 	}
 	return nil
+}
+
+// loadGeneratorGC lets the producer and consumer tools, short-lived
+// processes that allocate a frame or two per message and hold little,
+// collect four times less often: their CPU is better left to the broker
+// they measure. A GOGC from the environment is kept.
+func loadGeneratorGC() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(400)
+	}
 }

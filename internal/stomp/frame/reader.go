@@ -87,17 +87,17 @@ type Reader struct {
 	lim  Limits
 	ver  uint8
 	buf  []byte
-	max  int   // the size buf may grow to
-	grow bool  // the last read filled buf: double it once it is empty
+	max  int  // the size buf may grow to
+	grow bool // the last read filled buf: double it once it is empty
 	// shorts counts reads in a row that filled less than an eighth of buf:
 	// at shrinkAfter, buf halves once it is empty, so a connection that
 	// was busy once does not keep a large buffer while it trickles.
 	shorts int
-	r, w int   // unread data is buf[r:w]
-	rerr error // error from src not yet returned
-	err  error // sticky error
-	hb   []byte
-	hs   []span
+	r, w   int   // unread data is buf[r:w]
+	rerr   error // error from src not yet returned
+	err    error // sticky error
+	hb     []byte
+	hs     []span
 	// scratch, when set (ReuseBodies), receives every body in turn.
 	scratch []byte
 	reuse   bool
@@ -390,7 +390,7 @@ func (r *Reader) readHeaders(cmd string, size *int64) error {
 		}
 		k := len(r.hb)
 		var ok bool
-		if unescape {
+		if unescape && bytes.IndexByte(line, '\\') >= 0 {
 			if r.hb, ok = appendUnescaped(r.hb, key, r.ver == 2); ok {
 				v := len(r.hb)
 				if r.hb, ok = appendUnescaped(r.hb, val, r.ver == 2); ok {
