@@ -675,3 +675,14 @@ func TestPopulateUserID(t *testing.T) {
 		b.Close()
 	}
 }
+
+func TestIsWildcard(t *testing.T) {
+	for name, want := range map[string]bool{
+		"A.B": false, "": false, "*": true, ">": true, "A.*": true, "A.>": true, "*.B": true,
+		"A.*B": false, "A.B*": false, "A..B": false, "A.": false, ".>": true, "A.>.C": true,
+	} {
+		if got := IsWildcard(name); got != want {
+			t.Errorf("IsWildcard(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -191,10 +191,14 @@ func MatchWildcard(pattern, name string) bool {
 
 // IsWildcard reports whether a destination name holds wildcard segments.
 func IsWildcard(name string) bool {
-	for _, seg := range strings.Split(name, ".") {
+	for {
+		seg, rest, more := strings.Cut(name, ".")
 		if seg == "*" || seg == ">" {
 			return true
 		}
+		if !more {
+			return false
+		}
+		name = rest
 	}
-	return false
 }

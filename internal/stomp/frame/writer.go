@@ -81,12 +81,14 @@ func (e Encoder) appendEscaped(dst []byte, s string) []byte {
 }
 
 func (e Encoder) appendEscapedFrom(dst []byte, s string) []byte {
+	plain := 0 // s[plain:i] needs no escape and is not appended yet
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if escClass[c]&e.mask == 0 {
-			dst = append(dst, c)
 			continue
 		}
+		dst = append(dst, s[plain:i]...)
+		plain = i + 1
 		switch c {
 		case '\\':
 			dst = append(dst, '\\', '\\')
@@ -98,7 +100,7 @@ func (e Encoder) appendEscapedFrom(dst []byte, s string) []byte {
 			dst = append(dst, '\\', 'r')
 		}
 	}
-	return dst
+	return append(dst, s[plain:]...)
 }
 
 // AppendFrame appends the encoding of f for the given protocol version.
