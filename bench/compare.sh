@@ -3,7 +3,7 @@
 # (and OpenWire) workloads and rewrites bench/RESULTS.md, bench/results.json
 # and bench/results.png.
 #
-#   bash bench/compare.sh            full run (3 runs per scenario, ~20 min)
+#   bash bench/compare.sh            full run (5 runs per scenario, ~10 min)
 #   bash bench/compare.sh QUICK=1    one pass of the core scenarios (a few min;
 #                                    writes RESULTS-quick.md and friends)
 #

@@ -47,11 +47,11 @@ func main() {
 	flag.StringVar(&h.out, "out", "bench", "where RESULTS.md, results.json and results.png go")
 	flag.StringVar(&h.javaSrc, "java", "bench/java/BenchJms.java", "the OpenWire client program")
 	flag.BoolVar(&h.quick, "quick", false, "one pass of the core scenarios with smaller counts; writes RESULTS-quick.md, results-quick.json, results-quick.png")
-	flag.IntVar(&h.runs, "runs", 0, "runs per scenario and broker (default 3, or 1 with -quick)")
+	flag.IntVar(&h.runs, "runs", 0, "runs per scenario and broker (default 5, or 1 with -quick)")
 	only := flag.String("only", "", "comma-separated groups to run: "+strings.Join(groups, ","))
 	flag.Parse()
 	if h.runs <= 0 {
-		h.runs = 3
+		h.runs = 5 // medians of five: the machine is shared and noisy
 		if h.quick {
 			h.runs = 1
 		}
