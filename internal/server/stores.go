@@ -38,7 +38,7 @@ func openLevelDB(cfg *config.Config, log *slog.Logger) (store.Store, error) {
 		if _, set := pa.KahaDB.Attrs["journalMaxFileLength"]; set {
 			opts.SegmentSize = pa.KahaDB.JournalMaxFileLength
 		}
-		log.Info("<kahaDB> is served by the LevelDB journal store (journalMaxFileLength and enableJournalDiskSyncs apply)", "directory", dir)
+		log.Info("<kahaDB> is served by the LevelDB journal store (journalMaxFileLength, enableJournalDiskSyncs and concurrentStoreAndDispatchQueues apply)", "directory", dir)
 	}
 	if err := leveldb.DetectForeign(dir); err != nil {
 		return nil, err
