@@ -16,7 +16,7 @@ import (
 // max(live, gcHeadroom), and the trimmer gives the headroom back when the
 // broker is quiet. A GOGC set in the environment is left alone.
 const (
-	gcHeadroom   = 64 << 20
+	gcHeadroom   = 32 << 20
 	gcPercentMax = 800
 )
 

@@ -31,9 +31,9 @@ func TestGCPercentFor(t *testing.T) {
 		want int
 	}{
 		{0, gcPercentMax},      // before the first collection
-		{4 * mb, gcPercentMax}, // 64 MB of room would be 1600%
-		{16 * mb, 400},         // 64 MB above 16 MB
-		{64 * mb, 100},         // the default gives as much
+		{2 * mb, gcPercentMax}, // 32 MB of room would be 1600%
+		{8 * mb, 400},          // 32 MB above 8 MB
+		{32 * mb, 100},         // the default gives as much
 		{1024 * mb, 100},       // never below the default
 	} {
 		if got := gcPercentFor(c.live); got != c.want {
