@@ -84,6 +84,20 @@ func sendAsync(t *testing.T, c *Client, d Destination, body string) <-chan error
 	return done
 }
 
+// completes waits for a send's completion and fails unless it came without
+// an error; why says what should have completed it.
+func completes(t *testing.T, ch <-chan error, why string) {
+	t.Helper()
+	select {
+	case err := <-ch:
+		if err != nil {
+			t.Fatalf("%s: %v", why, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("not completed: %s", why)
+	}
+}
+
 func pending(ch <-chan error) bool {
 	select {
 	case <-ch:
@@ -91,17 +105,6 @@ func pending(ch <-chan error) bool {
 	case <-time.After(50 * time.Millisecond):
 		return true
 	}
-}
-
-func receive(t *testing.T, s *Subscription) *Delivery {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	d, err := s.Receive(ctx)
-	if err != nil {
-		t.Fatalf("receive: %v", err)
-	}
-	return d
 }
 
 // An auto-ack consumer gets the message while its write is under way, and
@@ -115,17 +118,10 @@ func TestConcurrentDispatchConsumedCompletesSend(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := sendAsync(t, c, q, "one")
-	if d := receive(t, s); string(d.Msg.Body) != "one" {
+	if d := recv(t, s); string(d.Msg.Body) != "one" {
 		t.Fatalf("got %q", d.Msg.Body)
 	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the send did not complete once its message was consumed")
-	}
+	completes(t, done, "the send, once its message was consumed")
 	waitFor(t, func() bool { return len(g.ops()) == 2 })
 	ops := g.ops()
 	if ops[0].Kind != store.OpAdd || ops[1].Kind != store.OpAck || ops[1].Ack.Seq != ops[0].Record.Seq {
@@ -146,7 +142,7 @@ func TestConcurrentDispatchWaitsForStoreUnlessConsumed(t *testing.T) {
 		t.Fatal("a send completed before its write and without a consumer")
 	}
 	s, _ := c.Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, false)
-	d1, d2 := receive(t, s), receive(t, s) // dispatched while unwritten
+	d1, d2 := recv(t, s), recv(t, s) // dispatched while unwritten
 	ackDone := make(chan error, 1)
 	if err := s.Consumer().Ack(d1.Msg.ID, AckIndividual, nil, func(err error) { ackDone <- err }); err != nil {
 		t.Fatal(err)
@@ -157,25 +153,10 @@ func TestConcurrentDispatchWaitsForStoreUnlessConsumed(t *testing.T) {
 	if err := s.Consumer().Ack(d2.Msg.ID, AckIndividual, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-second:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("an ack without a receipt did not complete the send")
-	}
+	completes(t, second, "the send, by an ack without a receipt")
 	g.open()
-	for _, ch := range []<-chan error{first, ackDone} {
-		select {
-		case err := <-ch:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("not completed after the write")
-		}
-	}
+	completes(t, first, "the send, after its write")
+	completes(t, ackDone, "the ack with a receipt, after its write")
 }
 
 // With the setting off a persistent message is dispatched only once durable.
@@ -191,7 +172,7 @@ func TestConcurrentDispatchOff(t *testing.T) {
 		t.Fatal("dispatched before durable with concurrentStoreAndDispatchQueues off")
 	}
 	g.open()
-	receive(t, s)
+	recv(t, s)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +216,7 @@ func TestConcurrentDispatchPastWindow(t *testing.T) {
 	}
 	s, _ := c.Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, true)
 	for i := 0; i < n; i++ {
-		d := receive(t, s)
+		d := recv(t, s)
 		if got := string(d.Msg.Body[512:]); got != itoa(i) {
 			t.Fatalf("message %d: got %s", i, got)
 		}
