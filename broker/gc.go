@@ -10,63 +10,57 @@ func (b *Broker) gcLoop() {
 	defer b.wg.Done()
 	tick := time.NewTicker(b.cfg.PurgePeriod)
 	defer tick.Stop()
-	idleQ := map[*msgQueue]time.Time{}
-	idleT := map[*topic]time.Time{}
+	queues := idleSweep[*msgQueue]{}
+	topics := idleSweep[*topic]{}
 	for {
 		select {
 		case <-b.quit:
 			return
 		case now := <-tick.C:
-			seenQ := map[*msgQueue]bool{}
-			for _, q := range b.queueList() {
-				seenQ[q] = true
-				gc := q.policy.InactiveGC
-				if gc <= 0 || q.dest.IsTemp() || !q.idle() {
-					delete(idleQ, q)
-					continue
-				}
-				since, ok := idleQ[q]
-				if !ok {
-					idleQ[q] = now
-					continue
-				}
-				if now.Sub(since) >= gc {
-					delete(idleQ, q)
-					if b.removeIdleQueue(q) {
-						b.log.Info("removed inactive destination", "destination", q.dest.String(), "inactiveFor", now.Sub(since).Round(time.Millisecond))
-					}
-				}
+			queues.sweep(b, now, b.queueList(),
+				func(q *msgQueue) (time.Duration, Destination) { return q.policy.InactiveGC, q.dest },
+				func(q *msgQueue) bool { return !q.dest.IsTemp() && q.idle() },
+				b.removeIdleQueue)
+			topics.sweep(b, now, b.allTopics(),
+				func(t *topic) (time.Duration, Destination) { return b.policy(t.dest).InactiveGC, t.dest },
+				func(t *topic) bool {
+					return !t.dest.IsTemp() && !IsAdvisory(t.dest) && len(t.consumers()) == 0 && !t.hasDurables()
+				},
+				func(t *topic) bool { return b.RemoveTopic(t.dest.Name) })
+		}
+	}
+}
+
+// idleSweep remembers since when each destination of one kind has been idle.
+type idleSweep[D comparable] map[D]time.Time
+
+// sweep looks at every destination of the kind: one idle past its policy's
+// InactiveGC is removed, one no longer idle (or gone) is forgotten. idle is
+// asked only where the policy sets an InactiveGC.
+func (s idleSweep[D]) sweep(b *Broker, now time.Time, all []D, policy func(D) (gc time.Duration, dest Destination), idle, remove func(D) bool) {
+	seen := make(map[D]bool, len(all))
+	for _, d := range all {
+		seen[d] = true
+		gc, dest := policy(d)
+		if gc <= 0 || !idle(d) {
+			delete(s, d)
+			continue
+		}
+		since, ok := s[d]
+		if !ok {
+			s[d] = now
+			continue
+		}
+		if now.Sub(since) >= gc {
+			delete(s, d)
+			if remove(d) {
+				b.log.Info("removed inactive destination", "destination", dest.String(), "inactiveFor", now.Sub(since).Round(time.Millisecond))
 			}
-			for q := range idleQ {
-				if !seenQ[q] {
-					delete(idleQ, q)
-				}
-			}
-			seenT := map[*topic]bool{}
-			for _, t := range b.allTopics() {
-				seenT[t] = true
-				gc := b.policy(t.dest).InactiveGC
-				if gc <= 0 || t.dest.IsTemp() || IsAdvisory(t.dest) || len(t.consumers()) > 0 || t.hasDurables() {
-					delete(idleT, t)
-					continue
-				}
-				since, ok := idleT[t]
-				if !ok {
-					idleT[t] = now
-					continue
-				}
-				if now.Sub(since) >= gc {
-					delete(idleT, t)
-					if b.RemoveTopic(t.dest.Name) {
-						b.log.Info("removed inactive destination", "destination", t.dest.String(), "inactiveFor", now.Sub(since).Round(time.Millisecond))
-					}
-				}
-			}
-			for t := range idleT {
-				if !seenT[t] {
-					delete(idleT, t)
-				}
-			}
+		}
+	}
+	for d := range s {
+		if !seen[d] {
+			delete(s, d)
 		}
 	}
 }

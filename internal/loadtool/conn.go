@@ -150,3 +150,22 @@ func isBrokerError(err error) bool {
 	var be *brokerError
 	return errors.As(err, &be)
 }
+
+// sleeper waits on one timer, reused from one sleep to the next (a
+// producer or consumer pausing between messages).
+type sleeper struct{ t *time.Timer }
+
+// sleep waits d, or until done is closed; it reports whether d passed.
+func (s *sleeper) sleep(d time.Duration, done <-chan struct{}) bool {
+	if s.t == nil {
+		s.t = time.NewTimer(d)
+	} else {
+		s.t.Reset(d)
+	}
+	select {
+	case <-s.t.C:
+		return true
+	case <-done:
+		return false
+	}
+}

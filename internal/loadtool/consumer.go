@@ -282,7 +282,7 @@ func (t *consThread) run(ctx context.Context) {
 		last    *stomp.Message // client ack: counted, not yet acked
 		pending int            // messages since the last ack/commit
 		err     error
-		sleep   *time.Timer
+		sl      sleeper
 	)
 	done := ctx.Done()
 loop:
@@ -328,16 +328,7 @@ loop:
 			}
 			r.counted()
 			if o.sleepMs > 0 {
-				d := time.Duration(o.sleepMs) * time.Millisecond
-				if sleep == nil {
-					sleep = time.NewTimer(d)
-				} else {
-					sleep.Reset(d)
-				}
-				select {
-				case <-sleep.C:
-				case <-done:
-				}
+				sl.sleep(time.Duration(o.sleepMs)*time.Millisecond, done)
 			}
 		case <-r.doneC:
 			break loop

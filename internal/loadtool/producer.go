@@ -250,19 +250,12 @@ func (t *prodThread) loop(ctx context.Context, o *producerOpts, src *bodySource)
 
 func (t *prodThread) send(ctx context.Context, o *producerOpts, src *bodySource) error {
 	done := ctx.Done()
-	var sleep *time.Timer
+	var sl sleeper
 	pause := func(d time.Duration) error {
-		if sleep == nil {
-			sleep = time.NewTimer(d)
-		} else {
-			sleep.Reset(d)
-		}
-		select {
-		case <-sleep.C:
-			return nil
-		case <-done:
+		if !sl.sleep(d, done) {
 			return ctx.Err()
 		}
+		return nil
 	}
 	var pace *pacer
 	if o.rate > 0 {
