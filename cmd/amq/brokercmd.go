@@ -105,34 +105,16 @@ func runConsole(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	logWarnings(log, cfg, warns)
-	if bf.cpuProfile != "" {
-		f, err := os.Create(bf.cpuProfile)
-		if err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer func() {
-			pprof.StopCPUProfile()
-			f.Close()
-			log.Info("cpu profile written", "file", bf.cpuProfile)
-		}()
+	stopProfile, err := record(log, "cpu profile", bf.cpuProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
+	if err != nil {
+		return err
 	}
-	if bf.traceFile != "" {
-		f, err := os.Create(bf.traceFile)
-		if err != nil {
-			return fmt.Errorf("trace: %w", err)
-		}
-		if err := trace.Start(f); err != nil {
-			return fmt.Errorf("trace: %w", err)
-		}
-		defer func() {
-			trace.Stop()
-			f.Close()
-			log.Info("execution trace written", "file", bf.traceFile)
-		}()
+	defer stopProfile()
+	stopTrace, err := record(log, "execution trace", bf.traceFile, trace.Start, trace.Stop)
+	if err != nil {
+		return err
 	}
+	defer stopTrace()
 	srv, err := server.New(cfg, server.Options{Logger: log})
 	if err != nil {
 		return err
@@ -367,4 +349,25 @@ func runStatus(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "amq is running (pid %d)\n", pid)
 	return nil
+}
+
+// record starts a runtime recording (CPU profile, execution trace) into
+// path, when set; the function returned stops it and closes the file.
+func record(log *slog.Logger, what, path string, start func(io.Writer) error, stop func()) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := start(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return func() {
+		stop()
+		f.Close()
+		log.Info(what+" written", "file", path)
+	}, nil
 }

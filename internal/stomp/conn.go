@@ -126,18 +126,7 @@ func (c *conn) shutdown() {
 		close(c.quit)
 		c.sendBudget.close()
 		c.nc.Close()
-		// With no writer running, none will start now: end the writer's
-		// part here.
-		c.outMu.Lock()
-		idle := !c.writing && !c.writerDone
-		if idle {
-			c.writerDone = true
-		}
-		c.outMu.Unlock()
-		if idle {
-			close(c.done)
-			c.s.conns.Done()
-		}
+		c.endWriter(false)
 	})
 }
 

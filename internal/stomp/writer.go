@@ -23,7 +23,7 @@ func (c *conn) writeLoop() {
 	final := true
 	defer func() {
 		if final {
-			c.writerFinished()
+			c.endWriter(true)
 		}
 	}()
 	var (
@@ -42,7 +42,6 @@ func (c *conn) writeLoop() {
 	idle := time.NewTimer(writerIdle)
 	defer idle.Stop()
 	lastWrite := time.Now()
-	lastWork := lastWrite
 	for {
 		if c.connected.Load() && c.writeHB > 0 && hb == nil {
 			hb = time.NewTimer(c.writeHB)
@@ -63,7 +62,7 @@ func (c *conn) writeLoop() {
 				}
 				hb.Reset(c.writeHB - time.Since(lastWrite))
 			case <-idle.C:
-				if since := time.Since(lastWork); since < writerIdle {
+				if since := time.Since(lastWrite); since < writerIdle {
 					idle.Reset(writerIdle - since)
 					continue
 				}
@@ -77,7 +76,6 @@ func (c *conn) writeLoop() {
 			}
 			continue
 		}
-		lastWork = time.Now()
 		buf = buf[:0]
 		closeAfter := false
 		// Everything queued is encoded and written in chunks of about
@@ -176,14 +174,22 @@ func (c *conn) parkWriter() bool {
 	return true
 }
 
-// writerFinished marks the writer gone for good (the connection is closing):
-// no other starts, c.done is closed and the server stops waiting for it.
-func (c *conn) writerFinished() {
+// endWriter marks the writer gone for good (the connection is closing): no
+// other starts, c.done is closed and the server stops waiting for it. The
+// writer calls it as it exits (byWriter); shutdown calls it too, which ends
+// the writer's part only when no writer is running (a running one sees the
+// shutdown and calls it itself).
+func (c *conn) endWriter(byWriter bool) {
 	c.outMu.Lock()
-	already := c.writerDone
-	c.writing, c.writerDone = false, true
+	if byWriter {
+		c.writing = false
+	}
+	end := !c.writing && !c.writerDone
+	if end {
+		c.writerDone = true
+	}
 	c.outMu.Unlock()
-	if !already {
+	if end {
 		close(c.done)
 		c.s.conns.Done()
 	}
