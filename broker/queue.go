@@ -295,7 +295,12 @@ func (e *entry) size() int64 {
 // maybePageIn starts a page-in when the window has room and the store
 // holds more. The read happens without the lock.
 func (q *msgQueue) maybePageInLocked() {
-	q.spill.Store(q.storeOnly > 0 || q.loading || q.memory >= q.window)
+	// Stored only when it changes: every dispatch pass comes here, and a
+	// store would take the cache line from the routing goroutines reading
+	// it on other cores.
+	if spill := q.storeOnly > 0 || q.loading || q.memory >= q.window; spill != q.spill.Load() {
+		q.spill.Store(spill)
+	}
 	if q.storeOnly <= 0 || q.loading || q.closed || q.memory > q.window/2 {
 		return
 	}

@@ -123,3 +123,25 @@ func BenchmarkLatencyHistogram(b *testing.B) {
 		}
 	})
 }
+
+func TestParseStamp(t *testing.T) {
+	for _, c := range []struct {
+		in string
+		n  int64
+		ok bool
+	}{
+		{"1732000000123456789", 1732000000123456789, true},
+		{"0", 0, true},
+		{"9223372036854775807", 9223372036854775807, true},
+		{"9999999999999999999", 0, false}, // overflows int64
+		{"", 0, false},
+		{"12a4", 0, false},
+		{"-5", 0, false},
+		{"12345678901234567890", 0, false},
+	} {
+		n, ok := parseStamp(c.in)
+		if ok != c.ok || ok && n != c.n {
+			t.Errorf("parseStamp(%q) = %d, %v; want %d, %v", c.in, n, ok, c.n, c.ok)
+		}
+	}
+}

@@ -33,6 +33,7 @@ type pipeConsumer struct {
 	txSeq   int
 	txID    string
 	stop    atomic.Bool // set by the thread's watcher (see flushingReader)
+	readAt  time.Time   // when the last read from the socket returned
 	onStop  func()
 	stopped bool // onStop ran (reading goroutine only)
 }
@@ -49,7 +50,7 @@ func connectPipeConsumer(ctx context.Context, o *consumerOpts, thread int) (*pip
 		subID: "1",
 	}
 	// The broker is trusted here: only its bodies are bounded.
-	p.rd = frame.NewReader(flushingReader{nc: nc, bw: p.bw, stop: &p.stop, onStop: func() bool {
+	p.rd = frame.NewReader(flushingReader{nc: nc, bw: p.bw, stop: &p.stop, at: &p.readAt, onStop: func() bool {
 		// Once only: after DISCONNECT a silent broker must end the
 		// read with its timeout, not extend it for good.
 		if p.stopped || p.onStop == nil {
@@ -65,8 +66,6 @@ func connectPipeConsumer(ctx context.Context, o *consumerOpts, thread int) (*pip
 		MaxHeaders:    1 << 16,
 		MaxHeaderLine: 1 << 20,
 	})
-	// Only a body's length is used, and before the next read.
-	p.rd.ReuseBodies(true)
 	deadline := time.Now().Add(connectTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
@@ -77,6 +76,9 @@ func connectPipeConsumer(ctx context.Context, o *consumerOpts, thread int) (*pip
 		return nil, err
 	}
 	nc.SetDeadline(time.Time{})
+	// From here on a frame is looked at before the next is read, and what
+	// outlives it is copied (see ackRef): no allocation per message.
+	p.rd.ReuseFrames(true)
 	return p, nil
 }
 
@@ -162,6 +164,7 @@ type flushingReader struct {
 	bw     *bufio.Writer
 	stop   *atomic.Bool
 	onStop func() bool // false once it has run: the timeout then stands
+	at     *time.Time  // set to the time each read returns
 }
 
 func (r flushingReader) Read(b []byte) (int, error) {
@@ -172,6 +175,7 @@ func (r flushingReader) Read(b []byte) (int, error) {
 			}
 		}
 		n, err := r.nc.Read(b)
+		*r.at = time.Now()
 		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && r.stop.Load() && r.onStop() {
 			continue
 		}
@@ -195,7 +199,7 @@ func (p *pipeConsumer) next() (*frame.Frame, error) {
 // errorText is what an ERROR frame says: its message header, else its body.
 func errorText(f *frame.Frame) string {
 	if msg, _ := f.Get("message"); msg != "" {
-		return msg
+		return strings.Clone(msg) // the frame's memory is reused
 	}
 	if len(f.Body) > 0 {
 		return string(f.Body)
@@ -209,14 +213,28 @@ func header(f *frame.Frame, key string) string {
 	return v
 }
 
-// ack acknowledges m (cumulatively in client mode), inside the open
+// ackRef is what acknowledging a message needs: its ack header (STOMP 1.2)
+// and message-id.
+type ackRef struct{ id, msgID string }
+
+// refOf returns m's ackRef; clone copies the strings, for a ref that
+// outlives the frame (whose memory the reader reuses).
+func refOf(m *frame.Frame, clone bool) ackRef {
+	ref := ackRef{id: header(m, "ack"), msgID: header(m, "message-id")}
+	if clone {
+		ref = ackRef{id: strings.Clone(ref.id), msgID: strings.Clone(ref.msgID)}
+	}
+	return ref
+}
+
+// ack acknowledges a message (cumulatively in client mode), inside the open
 // transaction if there is one.
-func (p *pipeConsumer) ack(m *frame.Frame) {
+func (p *pipeConsumer) ack(m ackRef) {
 	var kv []string
 	if p.version == "1.2" {
-		kv = append(kv, "id", header(m, "ack"))
+		kv = append(kv, "id", m.id)
 	} else {
-		kv = append(kv, "message-id", header(m, "message-id"), "subscription", p.subID)
+		kv = append(kv, "message-id", m.msgID, "subscription", p.subID)
 	}
 	if p.txID != "" {
 		kv = append(kv, "transaction", p.txID)
@@ -251,7 +269,7 @@ func (t *consThread) runPipe(ctx context.Context) {
 	o, r, p := t.r.o, t.r, t.pipe
 	autoAck := o.ack == stomp.AckAuto && !o.transacted
 	var (
-		last    *frame.Frame // client ack: counted, not yet acked
+		last    *ackRef // client ack: counted, not yet acked
 		pending int
 		closing bool // DISCONNECT sent: reading up to its receipt
 	)
@@ -267,7 +285,7 @@ func (t *consThread) runPipe(ctx context.Context) {
 			if o.transacted {
 				p.begin()
 			}
-			p.ack(last)
+			p.ack(*last)
 		}
 		if o.transacted {
 			p.commit()
@@ -327,31 +345,33 @@ func (t *consThread) runPipe(ctx context.Context) {
 		if closing {
 			// Acked on dispatch: the broker counts it consumed, so do we.
 			if autoAck {
-				t.count(header(f, stampHeader), len(f.Body))
+				t.countAt(p.readAt, header(f, stampHeader), len(f.Body))
 				r.total.Add(1)
 			}
 			continue
 		}
-		t.count(header(f, stampHeader), len(f.Body))
+		t.countAt(p.readAt, header(f, stampHeader), len(f.Body))
 		switch o.ack {
 		case stomp.AckClientIndividual:
 			if o.transacted {
 				p.begin()
 			}
-			p.ack(f)
+			p.ack(refOf(f, false))
 			if pending++; o.transacted && pending >= o.batchSize {
 				p.commit()
 				pending = 0
 			}
 		case stomp.AckClient:
-			last = f
 			if pending++; pending >= o.batchSize {
 				if o.transacted {
 					p.begin()
 				}
-				p.ack(f)
+				p.ack(refOf(f, false))
 				p.commit()
 				last, pending = nil, 0
+			} else {
+				ref := refOf(f, true)
+				last = &ref
 			}
 		}
 		r.counted()

@@ -245,49 +245,49 @@ func (c *conn) appendMessage(b []byte, d *broker.Delivery, sub *subscription, bo
 	m := d.Msg
 	e := c.enc
 	b = e.AppendCommand(b, frame.MESSAGE)
-	b = e.AppendHeader(b, "message-id", m.ID)
+	b = e.AppendNamedHeader(b, "message-id", m.ID)
 	if m.Dest == sub.dest {
 		if sub.msgDest == "" {
 			sub.msgDest = c.destName(m.Dest) // writer-only field: no lock
 		}
-		b = e.AppendHeader(b, "destination", sub.msgDest)
+		b = e.AppendNamedHeader(b, "destination", sub.msgDest)
 	} else {
-		b = e.AppendHeader(b, "destination", c.destName(m.Dest))
+		b = e.AppendNamedHeader(b, "destination", c.destName(m.Dest))
 	}
-	b = e.AppendHeader(b, "subscription", sub.id)
+	b = e.AppendNamedHeader(b, "subscription", sub.id)
 	if c.version == frame.V12 && sub.ack != "auto" {
-		b = e.AppendHeader(b, "ack", m.ID)
+		b = e.AppendNamedHeader(b, "ack", m.ID)
 	}
 	b = e.AppendHeaderInt(b, "timestamp", m.Timestamp)
 	b = e.AppendHeaderInt(b, "expires", m.Expiration)
 	b = e.AppendHeaderInt(b, "priority", int64(m.Priority))
 	if m.Persistent {
-		b = e.AppendHeader(b, "persistent", "true")
+		b = e.AppendNamedHeader(b, "persistent", "true")
 	}
 	if d.Redelivered {
-		b = e.AppendHeader(b, "redelivered", "true")
+		b = e.AppendNamedHeader(b, "redelivered", "true")
 	}
 	if m.CorrelationID != "" {
-		b = e.AppendHeader(b, "correlation-id", m.CorrelationID)
+		b = e.AppendNamedHeader(b, "correlation-id", m.CorrelationID)
 	}
 	if m.Type != "" {
-		b = e.AppendHeader(b, "type", m.Type)
+		b = e.AppendNamedHeader(b, "type", m.Type)
 	}
 	if !m.ReplyTo.IsZero() {
-		b = e.AppendHeader(b, "reply-to", c.destName(m.ReplyTo))
+		b = e.AppendNamedHeader(b, "reply-to", c.destName(m.ReplyTo))
 	}
 	if !m.OriginalDest.IsZero() {
-		b = e.AppendHeader(b, "original-destination", c.destName(m.OriginalDest))
+		b = e.AppendNamedHeader(b, "original-destination", c.destName(m.OriginalDest))
 	}
 	if m.GroupID != "" {
-		b = e.AppendHeader(b, "JMSXGroupID", m.GroupID)
+		b = e.AppendNamedHeader(b, "JMSXGroupID", m.GroupID)
 		b = e.AppendHeaderInt(b, "JMSXGroupSeq", int64(m.GroupSeq))
 		if d.GroupFirst {
-			b = e.AppendHeader(b, "JMSXGroupFirstForConsumer", "true")
+			b = e.AppendNamedHeader(b, "JMSXGroupFirstForConsumer", "true")
 		}
 	}
 	if m.UserID != "" {
-		b = e.AppendHeader(b, "JMSXUserID", m.UserID)
+		b = e.AppendNamedHeader(b, "JMSXUserID", m.UserID)
 	}
 	b = e.AppendHeaderInt(b, "JMSXDeliveryCount", int64(d.DeliveryCount))
 	for i := range m.Props {

@@ -41,15 +41,15 @@ func BenchmarkAppendMESSAGE(b *testing.B) {
 
 func (e Encoder) appendMessage(b, body []byte) []byte {
 	b = e.AppendCommand(b, MESSAGE)
-	b = e.AppendHeader(b, "subscription", "sub-0")
-	b = e.AppendHeader(b, "message-id", "ID:broker-host-40321-1700000000000-3:1:1:1:42")
-	b = e.AppendHeader(b, "destination", "/queue/bench.orders")
-	b = e.AppendHeader(b, "content-type", "text/plain")
+	b = e.AppendNamedHeader(b, "subscription", "sub-0")
+	b = e.AppendNamedHeader(b, "message-id", "ID:broker-host-40321-1700000000000-3:1:1:1:42")
+	b = e.AppendNamedHeader(b, "destination", "/queue/bench.orders")
+	b = e.AppendNamedHeader(b, "content-type", "text/plain")
 	b = e.AppendHeaderInt(b, "expires", 0)
 	b = e.AppendHeaderInt(b, "priority", 4)
 	b = e.AppendHeaderInt(b, "timestamp", 1700000000123)
-	b = e.AppendHeader(b, "persistent", "true")
-	b = e.AppendHeader(b, "ack", "ID:broker-host-40321-1700000000000-3:1:1:1:42")
+	b = e.AppendNamedHeader(b, "persistent", "true")
+	b = e.AppendNamedHeader(b, "ack", "ID:broker-host-40321-1700000000000-3:1:1:1:42")
 	b = e.AppendHeaderInt(b, "content-length", int64(len(body)))
 	return e.AppendBody(b, body)
 }
@@ -64,5 +64,24 @@ func BenchmarkAppendFrameMESSAGE(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf = AppendFrame(buf[:0], f, V12)
+	}
+}
+
+// BenchmarkReadMESSAGEReused reads what a subscriber of a 1.2 connection
+// gets, the way the load generator's consumer reads it (ReuseFrames).
+func BenchmarkReadMESSAGEReused(b *testing.B) {
+	body := bytes.Repeat([]byte("0123456789abcdef"), 64)
+	data := NewEncoder(V12).appendMessage(nil, body)
+	data = data[:len(data)-1] // no LF after the NUL: no heart-beat between frames
+	r := NewReader(&repeatReader{data: data}, Limits{})
+	r.SetVersion(V12)
+	r.ReuseFrames(true)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := r.ReadFrame()
+		if err != nil || f == nil || len(f.Body) != 1024 {
+			b.Fatal(f, err)
+		}
 	}
 }

@@ -63,12 +63,12 @@ func fuzzRun(src io.Reader, lim Limits, ver uint8) ([]*Frame, error) {
 	return fuzzRunWith(src, lim, ver, false)
 }
 
-// fuzzRunWith reads like fuzzRun; with reuse, through ReuseBodies, keeping
-// a copy of each body before the next read overwrites it.
+// fuzzRunWith reads like fuzzRun; with reuse, through ReuseFrames, keeping
+// a deep copy of each frame before the next read overwrites it.
 func fuzzRunWith(src io.Reader, lim Limits, ver uint8, reuse bool) ([]*Frame, error) {
 	v := []string{V10, V11, V12}[ver%3]
 	r := NewReader(src, lim)
-	r.ReuseBodies(reuse)
+	r.ReuseFrames(reuse)
 	switchAfterFirst := ver&4 != 0
 	if !switchAfterFirst {
 		r.SetVersion(v)
@@ -80,7 +80,7 @@ func fuzzRunWith(src io.Reader, lim Limits, ver uint8, reuse bool) ([]*Frame, er
 			return out, err
 		}
 		if f != nil && reuse {
-			f.Body = bytes.Clone(f.Body)
+			f = cloneFrame(f)
 		}
 		if f != nil && switchAfterFirst {
 			r.SetVersion(v)
@@ -88,6 +88,15 @@ func fuzzRunWith(src io.Reader, lim Limits, ver uint8, reuse bool) ([]*Frame, er
 		}
 		out = append(out, f)
 	}
+}
+
+// cloneFrame copies f and everything it refers to.
+func cloneFrame(f *Frame) *Frame {
+	c := &Frame{Command: strings.Clone(f.Command), Body: bytes.Clone(f.Body)}
+	for _, h := range f.Headers {
+		c.Headers = append(c.Headers, Header{Key: strings.Clone(h.Key), Value: strings.Clone(h.Value)})
+	}
+	return c
 }
 
 // frameVersions gives the version each frame of a fuzzRun was parsed in.
@@ -161,7 +170,7 @@ func FuzzReader(f *testing.F) {
 
 		reused, rerr := fuzzRunWith(io.MultiReader(bytes.NewReader(data[:len(data)/2]), bytes.NewReader(data[len(data)/2:])), fuzzLimits, ver, true)
 		if !sameFrames(whole, reused) || !sameErr(werr, rerr) {
-			t.Fatalf("ReuseBodies differs:\nwhole (%v):\n%sreused (%v):\n%s", werr, fmtFrames(whole), rerr, fmtFrames(reused))
+			t.Fatalf("ReuseFrames differs:\nwhole (%v):\n%sreused (%v):\n%s", werr, fmtFrames(whole), rerr, fmtFrames(reused))
 		}
 
 		k := int(split) % (len(data) + 1)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"math"
+	"slices"
+	"unsafe"
 )
 
 // Default limits, those of ActiveMQ's StompWireFormat (MaxFrameSize is the
@@ -98,24 +100,29 @@ type Reader struct {
 	err    error // sticky error
 	hb     []byte
 	hs     []span
-	// scratch, when set (ReuseBodies), receives every body in turn.
+	// Under ReuseFrames: scratch receives every body not read whole into
+	// buf, blk and hdrs hold every frame and its headers in turn.
 	scratch []byte
+	blk     *frameBlock
+	hdrs    []Header
 	reuse   bool
 }
 
-// ReuseBodies makes the Reader read every body into one buffer of its own
-// instead of a new allocation: a Frame's Body is then valid only until the
-// next ReadFrame. For readers that look at a body and let it go (a load
-// generator counting messages); never for frames that are kept.
-func (r *Reader) ReuseBodies(on bool) {
+// ReuseFrames makes the Reader reuse its memory from one frame to the next:
+// the Frame returned, its header strings and its body are valid only until
+// the next ReadFrame, and a body that arrived whole in the read buffer is
+// handed out from there, not copied. No allocation per frame: for readers
+// that look at a frame and let it go (a load generator counting messages),
+// never for frames that are kept.
+func (r *Reader) ReuseFrames(on bool) {
 	r.reuse = on
 	if !on {
-		r.scratch = nil
+		r.scratch, r.blk, r.hdrs = nil, nil, nil
 	}
 }
 
 // newBody returns an empty body with room for capHint bytes: a fresh
-// allocation, or the scratch buffer under ReuseBodies.
+// allocation, or the scratch buffer under ReuseFrames.
 func (r *Reader) newBody(capHint int) []byte {
 	if !r.reuse {
 		return make([]byte, 0, capHint)
@@ -126,14 +133,14 @@ func (r *Reader) newBody(capHint int) []byte {
 	return r.scratch[:0]
 }
 
-// keepBody remembers a grown body as the scratch buffer (ReuseBodies).
+// keepBody remembers a grown body as the scratch buffer (ReuseFrames).
 func (r *Reader) keepBody(b []byte) {
 	if r.reuse && cap(b) <= keepScratchBody {
 		r.scratch = b[:0]
 	}
 }
 
-// keepScratchBody bounds the body buffer kept under ReuseBodies.
+// keepScratchBody bounds the body buffer kept under ReuseFrames.
 const keepScratchBody = 16 << 20
 
 // NewReader returns a Reader for STOMP 1.0 (the version before CONNECT is
@@ -411,51 +418,80 @@ func (r *Reader) readHeaders(cmd string, size *int64) error {
 
 // appendUnescaped appends src to dst with the STOMP 1.1 escapes (and \r for
 // 1.2) decoded; ok is false for any other escape or a trailing backslash.
+// Escaped values are mostly message ids, "ID\chost-...\c1\c1\c1\c42": the
+// runs between escapes are short, so one pass byte by byte into room made
+// once beats copying run by run.
 func appendUnescaped(dst, src []byte, v12 bool) ([]byte, bool) {
-	for {
-		i := bytes.IndexByte(src, '\\')
-		if i < 0 {
-			return append(dst, src...), true
-		}
-		dst = append(dst, src[:i]...)
-		if i+1 == len(src) {
-			return dst, false
-		}
-		switch src[i+1] {
-		case 'n':
-			dst = append(dst, '\n')
-		case 'c':
-			dst = append(dst, ':')
-		case '\\':
-			dst = append(dst, '\\')
-		case 'r':
-			if !v12 {
-				return dst, false
+	n := len(dst)
+	dst = slices.Grow(dst, len(src)) // decoding never lengthens
+	out := dst[n : n+len(src)]
+	j := 0
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if c == '\\' {
+			if i++; i == len(src) {
+				return dst[:n+j], false
 			}
-			dst = append(dst, '\r')
-		default:
-			return dst, false
+			switch src[i] {
+			case 'n':
+				c = '\n'
+			case 'c':
+				c = ':'
+			case '\\':
+				c = '\\'
+			case 'r':
+				if !v12 {
+					return dst[:n+j], false
+				}
+				c = '\r'
+			default:
+				return dst[:n+j], false
+			}
 		}
-		src = src[i+2:]
+		out[j] = c
+		j++
 	}
+	return dst[:n+j], true
 }
 
 // buildFrame makes the Frame: one allocation for the Frame and up to
-// inlineHeaders headers, one string holding every key and value.
+// inlineHeaders headers, one string holding every key and value. Under
+// ReuseFrames it allocates nothing: the Frame is the Reader's own and the
+// strings are views of r.hb, both overwritten by the next frame.
 func (r *Reader) buildFrame(cmd string) *Frame {
-	blk := new(frameBlock)
+	var blk *frameBlock
+	if r.reuse {
+		if r.blk == nil {
+			r.blk = new(frameBlock)
+		}
+		blk = r.blk
+		blk.f = Frame{}
+	} else {
+		blk = new(frameBlock)
+	}
 	f := &blk.f
 	f.Command = cmd
 	n := len(r.hs)
 	if n == 0 {
 		return f
 	}
-	if n <= inlineHeaders {
+	switch {
+	case n <= inlineHeaders:
 		f.Headers = blk.h[:n]
-	} else {
+	case r.reuse && n <= DefaultMaxHeaders:
+		if cap(r.hdrs) < n {
+			r.hdrs = make([]Header, n)
+		}
+		f.Headers = r.hdrs[:n]
+	default:
 		f.Headers = make([]Header, n)
 	}
-	all := string(r.hb)
+	var all string
+	if r.reuse {
+		all = unsafe.String(unsafe.SliceData(r.hb), len(r.hb))
+	} else {
+		all = string(r.hb)
+	}
 	for i, s := range r.hs {
 		f.Headers[i] = Header{Key: all[s.k:s.v], Value: all[s.v:s.e]}
 	}
@@ -502,7 +538,8 @@ func (r *Reader) readBodyN(n int) ([]byte, error) {
 		var body []byte
 		switch {
 		case n > 0 && r.reuse:
-			body = append(r.newBody(n), r.buf[r.r:r.r+n]...)
+			// Valid until the next ReadFrame, which alone refills buf.
+			body = r.buf[r.r : r.r+n : r.r+n]
 		case n > 0:
 			// A copy by append is not zeroed first, as make would be.
 			body = append([]byte(nil), r.buf[r.r:r.r+n]...)
@@ -579,14 +616,15 @@ func (r *Reader) readBodyNul(size int64) ([]byte, error) {
 			return nil, &LimitError{What: LimitFrame, Limit: r.lim.MaxFrameSize}
 		}
 		if i >= 0 {
-			if body == nil {
-				if len(chunk) > 0 {
-					body = append(r.newBody(len(chunk)), chunk...)
-				}
-			} else {
+			r.r += i + 1
+			switch {
+			case body == nil && len(chunk) > 0 && r.reuse:
+				return chunk[:i:i], nil // a view of buf, as in readBodyN
+			case body == nil && len(chunk) > 0:
+				body = append(r.newBody(len(chunk)), chunk...)
+			case body != nil:
 				body = append(body, chunk...)
 			}
-			r.r += i + 1
 			r.keepBody(body)
 			return body, nil
 		}

@@ -436,35 +436,50 @@ func TestProtocolErrorTextTruncated(t *testing.T) {
 	}
 }
 
-// TestReuseBodies: with ReuseBodies the bodies of successive frames share
-// one buffer (no allocation per frame); without it each frame keeps its own.
-func TestReuseBodies(t *testing.T) {
-	in := strings.Repeat("MESSAGE\ncontent-length:5\n\nhello\x00", 3) + "MESSAGE\n\nworld\x00"
+// TestReuseFrames: with ReuseFrames successive frames share the Reader's
+// memory and reading one allocates nothing, bodies in the read buffer or
+// not, ended by content-length or by NUL; without it each frame is its own.
+func TestReuseFrames(t *testing.T) {
+	big := strings.Repeat("b", 3000) // longer than the first read buffer
+	one := "MESSAGE\ncontent-length:5\nk:v\\c1\n\nhello\x00" +
+		"MESSAGE\ncontent-length:3000\n\n" + big + "\x00" +
+		"MESSAGE\na:1\nb:2\nc:3\nd:4\ne:5\nf:6\ng:7\nh:8\ni:9\n\nworld\x00"
+	want := []struct{ hdr, body string }{{"k=v:1", "hello"}, {"content-length=3000", big}, {"i=9", "world"}}
+	in := strings.Repeat(one, 200)
 	for _, reuse := range []bool{false, true} {
 		r := NewReader(strings.NewReader(in), Limits{})
-		r.ReuseBodies(reuse)
-		var first *byte
-		shared := 0
-		for i := 0; i < 4; i++ {
+		r.SetVersion(V12)
+		r.ReuseFrames(reuse)
+		var prev *Frame
+		same := 0
+		check := func(i int) {
 			f, err := r.ReadFrame()
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := "hello"
-			if i == 3 {
-				want = "world"
+			w := want[i%3]
+			h := f.Headers[len(f.Headers)-1]
+			if i%3 == 1 {
+				h = f.Headers[0]
 			}
-			if string(f.Body) != want {
-				t.Fatalf("reuse=%v frame %d body %q", reuse, i, f.Body)
+			if h.Key+"="+h.Value != w.hdr || string(f.Body) != w.body {
+				t.Fatalf("reuse=%v frame %d: header %s=%s body %.20q", reuse, i, h.Key, h.Value, f.Body)
 			}
-			if i == 0 {
-				first = &f.Body[0]
-			} else if &f.Body[0] == first {
-				shared++
+			if f == prev {
+				same++
 			}
+			prev = f
 		}
-		if reuse && shared != 3 || !reuse && shared != 0 {
-			t.Fatalf("reuse=%v: %d of 3 later bodies share the first one's buffer", reuse, shared)
+		for i := range 6 { // warm up: buffers grown
+			check(i)
+		}
+		i := 6
+		allocs := testing.AllocsPerRun(100, func() { check(i); i++ })
+		if reuse && (allocs != 0 || same != i-1) {
+			t.Fatalf("reuse: %.1f allocations per frame, %d of %d frames in the same Frame", allocs, same, i-1)
+		}
+		if !reuse && (allocs < 1 || same != 0) {
+			t.Fatalf("no reuse: %.1f allocations per frame, %d frames in the same Frame", allocs, same)
 		}
 	}
 }

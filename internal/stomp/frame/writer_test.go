@@ -45,6 +45,13 @@ func TestEncoder(t *testing.T) {
 	if got := string(NewEncoder(V11).AppendHeader(nil, "a", "\r")); got != "a:\r\n" {
 		t.Fatalf("1.1 CR: %q", got)
 	}
+	// A named header's key is written as is, its value escaped.
+	if got := string(e.AppendNamedHeader(nil, "message-id", "ID:h-1\\2\n\r")); got != "message-id:ID\\ch-1\\\\2\\n\\r\n" {
+		t.Fatalf("named header: %q", got)
+	}
+	if got := string(NewEncoder(V11).AppendNamedHeader(nil, "ack", "a:b\r")); got != "ack:a\\cb\r\n" {
+		t.Fatalf("1.1 named header: %q", got)
+	}
 }
 
 // Escaping round trips through the reader for each version.
