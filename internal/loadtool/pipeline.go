@@ -1,7 +1,6 @@
 package loadtool
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -27,7 +26,7 @@ import (
 type pipeSender struct {
 	ctx     context.Context
 	nc      net.Conn
-	bw      *bufio.Writer
+	out     []byte // frames not written yet (see write)
 	rd      *frame.Reader
 	version string
 	window  int
@@ -69,7 +68,7 @@ func connectPipe(ctx context.Context, o *producerOpts, src *bodySource) (*pipeSe
 	p := &pipeSender{
 		ctx:      ctx,
 		nc:       nc,
-		bw:       bufio.NewWriterSize(nc, pipeBufSize),
+		out:      make([]byte, 0, pipeBufSize),
 		rd:       frame.NewReaderSize(nc, pipeBufSize),
 		window:   o.window,
 		receipts: o.receipts,
@@ -246,10 +245,12 @@ func (p *pipeSender) writeErr(err error) error {
 }
 
 func (p *pipeSender) flush() error {
-	if p.bw.Buffered() == 0 {
+	if len(p.out) == 0 {
 		return nil
 	}
-	if err := p.bw.Flush(); err != nil {
+	_, err := p.nc.Write(p.out)
+	p.out = p.out[:0]
+	if err != nil {
 		return p.writeErr(err)
 	}
 	return nil
@@ -352,18 +353,31 @@ func (p *pipeSender) send(body []byte) error {
 	return nil
 }
 
+// write queues a frame: head (command and headers, blank line included),
+// body and the NUL. Frames collect in p.out and go out when it holds
+// pipeBufSize bytes or on flush; a body of pipeBufSize or more goes out at
+// once from where it lies, behind what is queued, in one vectored write --
+// not copied through the buffer.
 func (p *pipeSender) write(head, body []byte) error {
-	if _, err := p.bw.Write(head); err != nil {
-		return p.writeErr(err)
+	p.out = append(p.out, head...)
+	if len(body) >= pipeBufSize {
+		vec := net.Buffers{p.out, body, nul}
+		_, err := vec.WriteTo(p.nc)
+		p.out = p.out[:0]
+		if err != nil {
+			return p.writeErr(err)
+		}
+		return nil
 	}
-	if _, err := p.bw.Write(body); err != nil {
-		return p.writeErr(err)
-	}
-	if err := p.bw.WriteByte(0); err != nil {
-		return p.writeErr(err)
+	p.out = append(p.out, body...)
+	p.out = append(p.out, 0)
+	if len(p.out) >= pipeBufSize {
+		return p.flush()
 	}
 	return nil
 }
+
+var nul = []byte{0}
 
 func (p *pipeSender) begin() error {
 	p.txSeq++
