@@ -125,13 +125,13 @@ func (h *harness) grid() []workload {
 	return []workload{
 		{key: "q11_np_20b", name: "queue 1->1, non-persistent, 20 B", producers: 1, consumers: 1, total: 200_000 / d, size: 20},
 		{key: "q11_np_1k", name: "queue 1->1, non-persistent, 1 KB", producers: 1, consumers: 1, total: 200_000 / d, size: 1024},
-		{key: "q11_np_64k", name: "queue 1->1, non-persistent, 64 KB", producers: 1, consumers: 1, total: 10_000 / d, size: 65536},
+		{key: "q11_np_64k", name: "queue 1->1, non-persistent, 64 KB", producers: 1, consumers: 1, total: 20_000 / d, size: 65536},
 		{key: "q_p_rcpt_1", name: "queue persistent 1 KB, receipt per SEND, 1 producer", producers: 1, consumers: 1, total: 4_000 / d, size: 1024, persistent: true, receipts: true},
 		{key: "q_p_rcpt_4", name: "queue persistent 1 KB, receipt per SEND, 4 producers", producers: 4, consumers: 1, total: 8_000 / d, size: 1024, persistent: true, receipts: true},
 		{key: "q_p_rcpt_16", name: "queue persistent 1 KB, receipt per SEND, 16 producers", producers: 16, consumers: 1, total: 16_000 / d, size: 1024, persistent: true, receipts: true},
 		{key: "q_p_rcpt_64", name: "queue persistent 1 KB, receipt per SEND, 64 producers", producers: 64, consumers: 1, total: 25_600 / d, size: 1024, persistent: true, receipts: true},
-		{key: "t_1_4", name: "topic 1->4, non-persistent, 1 KB (deliveries/s)", topic: true, producers: 1, consumers: 4, total: 50_000 / d, size: 1024},
-		{key: "t_1_10", name: "topic 1->10, non-persistent, 1 KB (deliveries/s)", topic: true, producers: 1, consumers: 10, total: 30_000 / d, size: 1024},
+		{key: "t_1_4", name: "topic 1->4, non-persistent, 1 KB (deliveries/s)", topic: true, producers: 1, consumers: 4, total: 100_000 / d, size: 1024},
+		{key: "t_1_10", name: "topic 1->10, non-persistent, 1 KB (deliveries/s)", topic: true, producers: 1, consumers: 10, total: 50_000 / d, size: 1024},
 		{key: "q11_ci", name: "queue 1->1, client-individual ack, non-persistent, 1 KB", producers: 1, consumers: 1, total: 100_000 / d, size: 1024, ack: "client-individual"},
 		{key: "q_10_10", name: "queue 10->10, non-persistent, 1 KB", producers: 10, consumers: 10, total: 100_000 / d, size: 1024},
 	}
