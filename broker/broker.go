@@ -296,13 +296,14 @@ func (b *Broker) ackThen(ops []store.Op, done func(error)) {
 
 // policy returns the (cached) policy of d.
 func (b *Broker) policy(d Destination) *Policy {
-	key := d.String()
+	var kb keyBuf
 	b.mu.RLock()
-	p := b.policies[key]
+	p := b.policies[string(d.key(&kb))]
 	b.mu.RUnlock()
 	if p != nil {
 		return p
 	}
+	key := d.String()
 	var np Policy
 	if b.cfg.PolicyFor != nil {
 		np = b.cfg.PolicyFor(d)
@@ -333,13 +334,14 @@ func (b *Broker) compile(sel string) (Filter, error) {
 
 // queue returns the queue for d, creating it when create is set.
 func (b *Broker) queue(d Destination, create bool) *msgQueue {
-	key := d.String()
+	var kb keyBuf
 	b.mu.RLock()
-	q := b.queues[key]
+	q := b.queues[string(d.key(&kb))]
 	b.mu.RUnlock()
 	if q != nil || !create {
 		return q
 	}
+	key := d.String()
 	p := b.policy(d)
 	b.mu.Lock()
 	created := false

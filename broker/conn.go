@@ -166,6 +166,14 @@ func (c *Conn) sendNow(m *Message, done func(error)) error {
 	if c.sendConcurrent(&p, done) {
 		return nil
 	}
+	c.sendStored(p, m, done)
+	return nil
+}
+
+// sendStored commits p once its store write is done. It is apart from
+// sendNow so that only a stored message's plan moves to the heap (the
+// completion below keeps it); a non-persistent one's stays on the stack.
+func (c *Conn) sendStored(p plan, m *Message, done func(error)) {
 	c.b.store.Apply(p.ops, func(_ store.Position, err error) {
 		if err != nil {
 			c.b.log.Error("persisting a message failed", "destination", m.Dest.String(), "err", err)
@@ -177,7 +185,6 @@ func (c *Conn) sendNow(m *Message, done func(error)) error {
 			done(err)
 		}
 	})
-	return nil
 }
 
 // Subscribe creates a consumer. out receives its deliveries.

@@ -34,17 +34,39 @@ func (d Destination) IsTemp() bool  { return d.Kind == TempQueue || d.Kind == Te
 // String renders the destination in ActiveMQ's URL form, which is also the
 // store's container name: queue://A, topic://B, temp-queue://ID:..., temp-topic://...
 func (d Destination) String() string {
+	s := d.scheme()
+	if s == "" {
+		return ""
+	}
+	return s + d.Name
+}
+
+func (d Destination) scheme() string {
 	switch d.Kind {
 	case Queue:
-		return "queue://" + d.Name
+		return "queue://"
 	case Topic:
-		return "topic://" + d.Name
+		return "topic://"
 	case TempQueue:
-		return "temp-queue://" + d.Name
+		return "temp-queue://"
 	case TempTopic:
-		return "temp-topic://" + d.Name
+		return "temp-topic://"
 	}
 	return ""
+}
+
+// keyBuf is room for a destination's String form on the stack (see key).
+type keyBuf [128]byte
+
+// key appends String's form of d to buf[:0]: a map lookup of
+// m[string(d.key(&buf))] builds no string, where m[d.String()] would
+// allocate one on every message routed.
+func (d Destination) key(buf *keyBuf) []byte {
+	s := d.scheme()
+	if s == "" {
+		return buf[:0]
+	}
+	return append(append(buf[:0], s...), d.Name...)
 }
 
 // ParseDestination reads the URL form produced by String. A name without a

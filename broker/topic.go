@@ -28,13 +28,14 @@ type topic struct {
 // topic returns the topic for d, creating it (and attaching matching
 // wildcard subscriptions) when create is set.
 func (b *Broker) topic(d Destination, create bool) *topic {
-	key := d.String()
+	var kb keyBuf
 	b.mu.RLock()
-	t := b.topics[key]
+	t := b.topics[string(d.key(&kb))]
 	b.mu.RUnlock()
 	if t != nil || !create {
 		return t
 	}
+	key := d.String()
 	b.mu.Lock()
 	t, created := b.newTopicLocked(d, key)
 	b.mu.Unlock()

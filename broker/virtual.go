@@ -120,7 +120,8 @@ func (b *Broker) composite(d Destination) *Composite {
 	if len(b.composites) == 0 {
 		return nil
 	}
-	return b.composites[d.String()]
+	var kb keyBuf
+	return b.composites[string(d.key(&kb))]
 }
 
 // routeComposite forwards m to c's targets; it reports whether m should
