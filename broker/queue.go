@@ -33,7 +33,12 @@ type entry struct {
 	owner        *Consumer // while in flight
 	cprev, cnext *entry    // owner's unacked list, in dispatch order
 	delivery     *Delivery
-	txAck        *Tx // acked inside this transaction, not yet committed
+	// first is the first Delivery made of this entry, allocated with it:
+	// most entries are dispatched once. A later dispatch makes a new one,
+	// as a writer may still hold the first (revoked) one.
+	first     Delivery
+	firstUsed bool
+	txAck     *Tx // acked inside this transaction, not yet committed
 	// early is the sender's completion while the message may be dispatched
 	// before its record is durable (see sendConcurrent).
 	early *sendDone
@@ -671,7 +676,13 @@ func (q *msgQueue) assign(c *Consumer, e *entry) {
 			(*f)(time.Duration(time.Now().UnixNano() - e.at))
 		}
 	}
-	dl := &Delivery{Msg: e.msg, Consumer: c, DeliveryCount: e.deliveries, Redelivered: e.deliveries > 1, e: e}
+	var dl *Delivery
+	if e.firstUsed {
+		dl = &Delivery{}
+	} else {
+		dl, e.firstUsed = &e.first, true
+	}
+	dl.Msg, dl.Consumer, dl.DeliveryCount, dl.Redelivered, dl.e = e.msg, c, e.deliveries, e.deliveries > 1, e
 	if gid := e.msg.GroupID; gid != "" {
 		if q.groups == nil {
 			q.groups = make(map[string]*Consumer)
