@@ -194,7 +194,7 @@ func (r *Reader) Version() string {
 // A limit violation is a *LimitError, malformed input a *ProtocolError.
 //
 // The returned Frame, its header strings and body share no memory with the
-// Reader and stay valid after later calls.
+// Reader and stay valid after later calls (unless ReuseFrames is on).
 func (r *Reader) ReadFrame() (*Frame, error) {
 	if r.err != nil {
 		return nil, r.err
