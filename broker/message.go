@@ -204,6 +204,11 @@ type Message struct {
 	ProducerConn uint64
 	// Advisory is set on advisory messages (never persisted).
 	Advisory *Advisory
+	// Attachment is what the receiving adapter keeps of the message as it
+	// arrived (OpenWire: the producer's frame, re-embedded on dispatch). Set
+	// before the message is sent, then only read; the broker never looks at
+	// it, does not store it, and Clone drops it, as a copy may be changed.
+	Attachment any
 }
 
 // Prop returns the named property.
@@ -250,9 +255,11 @@ func (m *Message) Size() int {
 func (m *Message) Expired(now int64) bool { return m.Expiration > 0 && now >= m.Expiration }
 
 // Clone returns a copy safe to modify: properties and broker path are copied,
-// body bytes are shared (they are never modified in place).
+// body bytes are shared (they are never modified in place), the adapter's
+// Attachment is left behind.
 func (m *Message) Clone() *Message {
 	c := *m
+	c.Attachment = nil
 	c.Props = append([]Property(nil), m.Props...)
 	c.BrokerPath = append([]string(nil), m.BrokerPath...)
 	return &c
