@@ -686,3 +686,43 @@ func TestIsWildcard(t *testing.T) {
 		}
 	}
 }
+
+// TestRedispatchNewDelivery: a delivery queued for a consumer's writer and
+// returned to the queue before the writer took it (the consumer closed)
+// stays revoked; the redispatch is a Delivery of its own. (An entry's first
+// Delivery is allocated with it; reusing it here would let the first
+// writer claim it again and write the message twice.)
+func TestRedispatchNewDelivery(t *testing.T) {
+	b := newTestBroker(t)
+	c := client(t, b, "redispatch")
+	q := QueueDest("redispatch")
+	got := make(chan *Delivery, 4)
+	out := DelivererFunc(func(d *Delivery) { got <- d })
+	a, err := c.Conn().Subscribe(SubscribeOptions{Dest: q, Prefetch: 1}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SendText(context.Background(), q, "once", false); err != nil {
+		t.Fatal(err)
+	}
+	first := <-got
+	a.Close() // the writer never took it: it goes back to the queue
+	if _, err := c.Conn().Subscribe(SubscribeOptions{Dest: q, Prefetch: 1}, out); err != nil {
+		t.Fatal(err)
+	}
+	var second *Delivery
+	select {
+	case second = <-got:
+	case <-time.After(2 * time.Second):
+		t.Fatal("not redispatched")
+	}
+	if second == first {
+		t.Fatal("the redispatch reused the revoked delivery")
+	}
+	if first.MarkSent() {
+		t.Fatal("the revoked delivery can still be claimed for the wire")
+	}
+	if !second.MarkSent() {
+		t.Fatal("the redispatch cannot be claimed")
+	}
+}

@@ -34,11 +34,8 @@ func (d Destination) IsTemp() bool  { return d.Kind == TempQueue || d.Kind == Te
 // String renders the destination in ActiveMQ's URL form, which is also the
 // store's container name: queue://A, topic://B, temp-queue://ID:..., temp-topic://...
 func (d Destination) String() string {
-	s := d.scheme()
-	if s == "" {
-		return ""
-	}
-	return s + d.Name
+	var kb keyBuf
+	return string(d.key(&kb))
 }
 
 func (d Destination) scheme() string {
@@ -58,7 +55,7 @@ func (d Destination) scheme() string {
 // keyBuf is room for a destination's String form on the stack (see key).
 type keyBuf [128]byte
 
-// key appends String's form of d to buf[:0]: a map lookup of
+// key writes String's form of d into buf: a map lookup of
 // m[string(d.key(&buf))] builds no string, where m[d.String()] would
 // allocate one on every message routed.
 func (d Destination) key(buf *keyBuf) []byte {

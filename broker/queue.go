@@ -35,10 +35,10 @@ type entry struct {
 	delivery     *Delivery
 	// first is the first Delivery made of this entry, allocated with it:
 	// most entries are dispatched once. A later dispatch makes a new one,
-	// as a writer may still hold the first (revoked) one.
-	first     Delivery
-	firstUsed bool
-	txAck     *Tx // acked inside this transaction, not yet committed
+	// as a writer may still hold the first (revoked) one. It is in use once
+	// its e is set.
+	first Delivery
+	txAck *Tx // acked inside this transaction, not yet committed
 	// early is the sender's completion while the message may be dispatched
 	// before its record is durable (see sendConcurrent).
 	early *sendDone
@@ -676,11 +676,9 @@ func (q *msgQueue) assign(c *Consumer, e *entry) {
 			(*f)(time.Duration(time.Now().UnixNano() - e.at))
 		}
 	}
-	var dl *Delivery
-	if e.firstUsed {
+	dl := &e.first
+	if dl.e != nil {
 		dl = &Delivery{}
-	} else {
-		dl, e.firstUsed = &e.first, true
 	}
 	dl.Msg, dl.Consumer, dl.DeliveryCount, dl.Redelivered, dl.e = e.msg, c, e.deliveries, e.deliveries > 1, e
 	if gid := e.msg.GroupID; gid != "" {

@@ -249,6 +249,12 @@ func (p *pipeSender) flush() error {
 		return nil
 	}
 	_, err := p.nc.Write(p.out)
+	return p.written(err)
+}
+
+// written empties the buffer after a write of it and reports the write's
+// error.
+func (p *pipeSender) written(err error) error {
 	p.out = p.out[:0]
 	if err != nil {
 		return p.writeErr(err)
@@ -363,11 +369,7 @@ func (p *pipeSender) write(head, body []byte) error {
 	if len(body) >= pipeBufSize {
 		vec := net.Buffers{p.out, body, nul}
 		_, err := vec.WriteTo(p.nc)
-		p.out = p.out[:0]
-		if err != nil {
-			return p.writeErr(err)
-		}
-		return nil
+		return p.written(err)
 	}
 	p.out = append(p.out, body...)
 	p.out = append(p.out, 0)
