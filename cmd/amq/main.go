@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -86,10 +87,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "amq %s (ActiveMQ %s compatible)\n", version, broker.Version)
 	case "producer":
-		loadGeneratorGC()
+		loadGeneratorRuntime(loadtool.Connections(cmd, rest))
 		err = loadtool.RunProducer(ctx, rest, stdout, stderr)
 	case "consumer":
-		loadGeneratorGC()
+		loadGeneratorRuntime(loadtool.Connections(cmd, rest))
 		err = loadtool.RunConsumer(ctx, rest, stdout, stderr)
 	case "dstat", "bstat", "query", "browse", "purge":
 		err = mgmtcli.Run(ctx, cmd, rest, stdout, stderr)
@@ -189,12 +190,21 @@ func runCrypt(verb string, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// loadGeneratorGC lets the producer and consumer tools, short-lived
-// processes that allocate a frame or two per message and hold little,
-// collect four times less often: their CPU is better left to the broker
-// they measure. A GOGC from the environment is kept.
-func loadGeneratorGC() {
+// loadGeneratorRuntime leaves as much CPU as it can to the broker the
+// producer and consumer tools measure, usually on the same machine:
+//   - These short-lived processes allocate a frame or two per message and
+//     hold little, so they collect four times less often.
+//   - One connection is one goroutine's work. A second scheduler P only
+//     spins looking for more and wakes threads on cores the broker needs
+//     (64 KB queue 1->1 on two cores: 4-18% more messages a second with
+//     both tools on one P, no change at 1 KB).
+//
+// GOGC and GOMAXPROCS from the environment are kept.
+func loadGeneratorRuntime(connections int) {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(400)
+	}
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set && connections == 1 {
+		runtime.GOMAXPROCS(1)
 	}
 }

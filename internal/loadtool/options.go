@@ -418,3 +418,20 @@ func stompDestination(d string) (string, bool, error) {
 	}
 	return "/queue/" + d, false, nil
 }
+
+// Connections returns how many connections `amq producer` (tool "producer")
+// or `amq consumer` (any other tool) would open with args: its
+// --parallelThreads, or 0 when args do not parse (the run itself then
+// reports why).
+func Connections(tool string, args []string) int {
+	if tool == "producer" {
+		if o, err := parseProducerArgs(args, io.Discard, io.Discard); err == nil {
+			return o.parallelThreads
+		}
+		return 0
+	}
+	if o, err := parseConsumerArgs(args, io.Discard, io.Discard); err == nil {
+		return o.parallelThreads
+	}
+	return 0
+}

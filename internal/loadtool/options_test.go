@@ -266,3 +266,22 @@ func TestPacer(t *testing.T) {
 		t.Fatalf("message 101 due in %v, want 10us", d)
 	}
 }
+
+func TestConnections(t *testing.T) {
+	for _, c := range []struct {
+		tool string
+		args []string
+		want int
+	}{
+		{"producer", nil, 1},
+		{"producer", []string{"--parallelThreads", "4", "--messageSize", "1024"}, 4},
+		{"consumer", []string{"--parallelThreads=10", "--ackMode", "client"}, 10},
+		{"consumer", []string{"--ackMode", "bogus"}, 0},
+		{"producer", []string{"--parallelThreads", "0"}, 0},
+		{"producer", []string{"--no-such-flag"}, 0},
+	} {
+		if got := Connections(c.tool, c.args); got != c.want {
+			t.Errorf("Connections(%s, %q) = %d, want %d", c.tool, c.args, got, c.want)
+		}
+	}
+}
