@@ -7,28 +7,6 @@ import (
 	"time"
 )
 
-// The collector's pace: with the default GOGC of 100 a broker whose live
-// heap is small (a few MB: no backlog) collects every few MB allocated --
-// over a hundred times a second when 64 KB messages stream through -- and
-// a fifth of its CPU goes to that. So the loop below keeps at least
-// gcHeadroom of room above the live heap, as GOGC = 100 does once the live
-// heap is larger than that: the heap peaks at the live heap plus
-// max(live, gcHeadroom), and the trimmer gives the headroom back when the
-// broker is quiet. A GOGC set in the environment is left alone.
-const (
-	gcHeadroom   = 32 << 20
-	gcPercentMax = 800
-)
-
-// gcPercentFor is the GOGC that leaves gcHeadroom above a live heap of live
-// bytes, never below the default 100 nor above gcPercentMax.
-func gcPercentFor(live uint64) int {
-	if live == 0 {
-		return gcPercentMax
-	}
-	return int(min(max(gcHeadroom*100/live, 100), gcPercentMax))
-}
-
 // The Go runtime hands freed heap back to the operating system slowly, and
 // collects garbage only when the heap has doubled, so after a burst (a
 // backlog filled, a few thousand connections come and gone or opened) the
@@ -75,7 +53,7 @@ func (s *Server) trimLoop(quit <-chan struct{}) {
 	defer t.Stop()
 	var lastAllocs, peakGoroutines uint64
 	_, userGOGC := os.LookupEnv("GOGC")
-	gcPercent := 100
+	defer startGCPacer(userGOGC)()
 	for {
 		select {
 		case <-quit:
@@ -87,10 +65,6 @@ func (s *Server) trimLoop(quit <-chan struct{}) {
 		objects, live := samples[2].Value.Uint64(), samples[3].Value.Uint64()
 		goroutines := samples[4].Value.Uint64()
 		peakGoroutines = max(peakGoroutines, goroutines)
-		if p := gcPercentFor(live); !userGOGC && (p > gcPercent*9/8 || p < gcPercent*7/8) {
-			debug.SetGCPercent(p)
-			gcPercent = p
-		}
 		quiet := allocs-lastAllocs < trimQuietRate
 		lastAllocs = allocs
 		if quiet && trimWorth(free, objects, live, peakGoroutines-goroutines) {
