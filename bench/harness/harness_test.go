@@ -2,8 +2,11 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReadFrame(t *testing.T) {
@@ -91,5 +94,62 @@ func TestTargets(t *testing.T) {
 	}
 	if strings.Contains(got, "topic fan-out") {
 		t.Errorf("a target without measured rows is listed:\n%s", got)
+	}
+}
+
+// The relay hands each SEND to the destination's subscriber as a MESSAGE
+// with the body intact (one longer than its read buffer too), and answers
+// receipts.
+func TestRelay(t *testing.T) {
+	r, err := startRelay()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.close()
+	ctx := context.Background()
+	cons, err := rawConnect(ctx, r.addr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cons.close()
+	if err := cons.send("SUBSCRIBE\nid:s1\ndestination:/queue/x\nreceipt:sub\n\n\x00"); err != nil {
+		t.Fatal(err)
+	}
+	cons.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if f, err := readFrame(cons.r); err != nil || f.cmd != "RECEIPT" || f.hdr["receipt-id"] != "sub" {
+		t.Fatalf("SUBSCRIBE receipt: %v %v", f, err)
+	}
+	prod, err := rawConnect(ctx, r.addr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prod.close()
+	big := strings.Repeat("0123456789abcdef", (relayBuffer+1000)/16)
+	bodies := []string{"hello", "with\x00nul", big, ""}
+	var sends strings.Builder
+	for i, b := range bodies {
+		fmt.Fprintf(&sends, "SEND\ndestination:/queue/x\ncontent-length:%d\n\n%s\x00\n", len(b), b)
+		if i == 0 {
+			sends.WriteString("SEND\ndestination:/queue/nobody\n\ndropped\x00")
+		}
+	}
+	sends.WriteString("SEND\ndestination:/queue/x\nreceipt:last\n\nno length\x00")
+	go prod.send(sends.String())
+	for i, want := range append(bodies, "no length") {
+		cons.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		f, err := readFrame(cons.r)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if f.cmd != "MESSAGE" || f.hdr["subscription"] != "s1" || f.hdr["destination"] != "/queue/x" || f.hdr["message-id"] == "" {
+			t.Fatalf("message %d: %s %v", i, f.cmd, f.hdr)
+		}
+		if string(f.body) != want {
+			t.Fatalf("message %d: body of %d bytes, want %d", i, len(f.body), len(want))
+		}
+	}
+	prod.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if f, err := readFrame(prod.r); err != nil || f.cmd != "RECEIPT" || f.hdr["receipt-id"] != "last" {
+		t.Fatalf("SEND receipt: %v %v", f, err)
 	}
 }

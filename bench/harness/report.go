@@ -126,6 +126,11 @@ func (h *harness) markdown(jsonName, pngName string, havePlot bool) string {
 		b.WriteString(t)
 	}
 
+	if f := h.floorSection(); f != "" {
+		b.WriteString("\n## The floor: a pass-through relay\n\n")
+		b.WriteString(f)
+	}
+
 	b.WriteString("\n## Results\n\n")
 	b.WriteString("Medians; ratio = amq / ActiveMQ (for rows where lower is better, a ratio below 1 favours amq). Every run's value is in the last column (amq; ActiveMQ).\n\n")
 	b.WriteString(h.table(false))
@@ -155,6 +160,33 @@ var staticNotes = []string{
 	"Memory per idle connection is (RSS with the connections - RSS before) / connections, read from /proc/PID/status VmRSS 3 s after the last CONNECTED; for ActiveMQ part of it may be heap the JVM had reserved already (-Xms512M), and the JVM does not give pages back.",
 	"Restart recovery kills the broker with SIGKILL after the backlog is filled and about half drained; 'to first message' runs from the new process start to the first MESSAGE received by a consumer that connects as soon as the port opens. 'messages delivered after the restart' is what a consumer then received, against what was left by the first consumer's count: more means messages delivered twice (acknowledgements lost in the crash, or messages in flight to the first consumer when it disconnected: see the 'auto-ack consumer disconnects' row, measured without a crash), fewer means messages lost.",
 	"The first drain asks `amq consumer` for half the backlog; it counts the messages still arriving while it disconnects (auto ack: the broker considers them consumed), so it may take a little more than half.",
+}
+
+// floorSection compares the relay's runs with the brokers' medians.
+func (h *harness) floorSection() string {
+	r := h.res
+	if len(r.Floor) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("The same runs through a pass-through relay in the harness instead of a broker, right after each pair of broker runs: it turns each SEND into a MESSAGE for the subscriber as soon as it is read, written from its read buffer, with no queue, no copy of the body, no allocation per message and no acknowledgement. It is the least a broker must do (read every message and write it again) with this load generator on this machine; a broker's figure near it is bound by the kernel's loopback copies and the load generator, not by the broker.\n\n")
+	b.WriteString("| scenario | relay | relay / ActiveMQ | amq / relay | relay runs |\n|---|---:|---:|---:|---|\n")
+	for _, f := range r.Floor {
+		if f.Median == nil {
+			continue
+		}
+		vsAMQ, ours := "–", "–"
+		if x := r.rowByKey[f.Scenario]; x != nil {
+			if x.AMQMedian != nil && *x.AMQMedian > 0 {
+				vsAMQ = fmt.Sprintf("%.2fx", *f.Median / *x.AMQMedian)
+			}
+			if x.OursMedian != nil {
+				ours = fmt.Sprintf("%.0f%%", 100**x.OursMedian / *f.Median)
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", f.Name, fmtVal(*f.Median, "msgs/s"), vsAMQ, ours, joinVals(f.Runs, "msgs/s"))
+	}
+	return b.String()
 }
 
 // ceilingSentence summarises the ceiling: the lower of the producer's and

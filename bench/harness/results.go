@@ -51,6 +51,15 @@ type ceilingRow struct {
 	Err  string   `json:"error,omitempty"`
 }
 
+// floorRow is a grid scenario run through the pass-through relay,
+// interleaved with the brokers' runs of it (see relay.go).
+type floorRow struct {
+	Scenario string    `json:"scenario"`
+	Name     string    `json:"name"`
+	Runs     []float64 `json:"runs"`
+	Median   *float64  `json:"median,omitempty"`
+}
+
 type results struct {
 	mu        sync.Mutex
 	Started   time.Time         `json:"started"`
@@ -61,6 +70,7 @@ type results struct {
 	Versions  map[string]string `json:"versions"`
 	Settings  []string          `json:"settings"`
 	Ceiling   []ceilingRow      `json:"load_generator_ceiling"`
+	Floor     []*floorRow       `json:"relay_floor,omitempty"`
 	Rows      []*row            `json:"rows"`
 	Raw       []runRecord       `json:"raw"`
 	Notes     []string          `json:"notes"`
@@ -116,6 +126,18 @@ func (r *results) note(key, format string, args ...any) {
 	}
 }
 
+func (r *results) addFloor(scenario, name string, v float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range r.Floor {
+		if f.Scenario == scenario {
+			f.Runs = append(f.Runs, v)
+			return
+		}
+	}
+	r.Floor = append(r.Floor, &floorRow{Scenario: scenario, Name: name, Runs: []float64{v}})
+}
+
 func (r *results) raw(rec runRecord) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -165,6 +187,12 @@ func (r *results) finish() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.Finished = time.Now()
+	for _, f := range r.Floor {
+		f.Median = nil
+		if m, ok := median(f.Runs); ok {
+			f.Median = ptr(m)
+		}
+	}
 	for _, x := range r.Rows {
 		x.OursMedian, x.AMQMedian, x.Ratio = nil, nil, nil
 		if m, ok := median(x.Ours); ok {
