@@ -12,7 +12,7 @@ import (
 // heap is small (a few MB: no backlog) collects every few MB allocated --
 // over a hundred times a second when 64 KB messages stream through -- and a
 // fifth of its CPU goes to that. So the heap is given at least gcHeadroom of
-// room above the largest live heap of the last peakWindow, as GOGC = 100
+// room above the largest live heap of the last two to four seconds, as GOGC = 100
 // does once the live heap is larger than that; the trimmer gives the room
 // back when the broker is quiet.
 //
@@ -51,13 +51,15 @@ func gcPercentFor(live, peak uint64) int {
 // is garbage at once runs after the next collection and arms the next one.
 // It costs nothing while the broker allocates nothing.
 type gcPacer struct {
-	mu      sync.Mutex
-	users   int // servers running in this process; the pacer stops at 0
-	armed   bool
-	peak    uint64
-	peakAt  time.Time
-	percent int
-	sample  []metrics.Sample
+	mu    sync.Mutex
+	users int // servers running in this process; the pacer stops at 0
+	armed bool
+	// The recent peak is the larger of this window's and the last one's,
+	// so it never drops to a trough the moment a window ends.
+	peak, lastPeak uint64
+	windowAt       time.Time
+	percent        int
+	sample         []metrics.Sample
 }
 
 // pacer is process-wide, as GOGC is.
@@ -77,7 +79,7 @@ func startGCPacer(userGOGC bool) (stop func()) {
 	pacer.users++
 	if !pacer.armed {
 		// GOGC may have been changed since the pacer last ran.
-		pacer.armed, pacer.percent, pacer.peak = true, 0, 0
+		pacer.armed, pacer.percent, pacer.peak, pacer.lastPeak = true, 0, 0, 0
 		pacer.arm()
 	}
 	pacer.mu.Unlock()
@@ -102,10 +104,13 @@ func (p *gcPacer) cycle() {
 	}
 	metrics.Read(p.sample)
 	live := p.sample[0].Value.Uint64()
-	if now := time.Now(); live >= p.peak || now.Sub(p.peakAt) > peakWindow {
-		p.peak, p.peakAt = live, now
+	if now := time.Now(); now.Sub(p.windowAt) > 2*peakWindow {
+		p.lastPeak, p.peak, p.windowAt = 0, 0, now // no collection for a while
+	} else if now.Sub(p.windowAt) > peakWindow {
+		p.lastPeak, p.peak, p.windowAt = p.peak, 0, now
 	}
-	if pct := gcPercentFor(live, p.peak); pct != p.percent {
+	p.peak = max(p.peak, live)
+	if pct := gcPercentFor(live, max(p.peak, p.lastPeak)); pct != p.percent {
 		debug.SetGCPercent(pct)
 		p.percent = pct
 	}
