@@ -234,6 +234,9 @@ func TestJMSExpiration(t *testing.T) {
 	if st, _ := s.b().QueueStats(broker.QueueDest("SCAN.C")); st.ExpiredCount != 1 {
 		t.Errorf("SCAN.C ExpiredCount %d", st.ExpiredCount)
 	}
+	// The expired message leaves SCAN.C before its copy lands in the DLQ
+	// (dead-lettering runs after the queue's lock is released).
+	jmsEventually(t, "the scanned message to reach ActiveMQ.DLQ", func() bool { return s.queueSize("ActiveMQ.DLQ") > int64(len(dlq)) })
 	found := false
 	for _, f := range c.browse("dlq2", "ActiveMQ.DLQ") {
 		if string(f.Body) == "scan-me" {
