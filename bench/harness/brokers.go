@@ -29,6 +29,9 @@ type broker struct {
 
 	// command builds the process for a data directory.
 	command func(dataDir string) *exec.Cmd
+	// subscribed, where the harness can see inside (the relay), reports
+	// whether a STOMP destination ("/queue/NAME") has its subscriber yet.
+	subscribed func(dest string) bool
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd

@@ -153,3 +153,37 @@ func TestRelay(t *testing.T) {
 		t.Fatalf("SEND receipt: %v %v", f, err)
 	}
 }
+
+func TestParseRelayFrame(t *testing.T) {
+	for _, c := range []struct {
+		name, in   string
+		whole      bool
+		cmd, body  string
+		dest, rcpt string
+		end        int
+		bad        bool
+	}{
+		{name: "LF", in: "\nSEND\ndestination:/queue/a\ncontent-length:2\n\nhi\x00rest", whole: true, cmd: "SEND", body: "hi", dest: "/queue/a", end: 48},
+		{name: "CRLF", in: "SEND\r\ndestination:/queue/a\r\nreceipt:r\r\n\r\nhi\x00", whole: true, cmd: "SEND", body: "hi", dest: "/queue/a", rcpt: "r", end: 44},
+		{name: "no headers", in: "DISCONNECT\n\n\x00", whole: true, cmd: "DISCONNECT", end: 13},
+		{name: "headers cut", in: "SEND\ndestination:/qu", end: 0},
+		{name: "CR of the blank line only", in: "SEND\ndestination:/queue/a\n\r", end: 0},
+		{name: "body cut", in: "SEND\ncontent-length:5\n\nab", end: 0},
+		{name: "NUL not yet read", in: "SEND\ncontent-length:2\n\nab", end: 0},
+		{name: "huge content-length", in: "SEND\ncontent-length:9223372036854775807\n\nab", end: 0},
+		{name: "no NUL after the body", in: "SEND\ncontent-length:1\n\nab", bad: true},
+	} {
+		f, err := parseRelayFrame([]byte(c.in))
+		if (err != nil) != c.bad {
+			t.Errorf("%s: err %v", c.name, err)
+			continue
+		}
+		if c.bad {
+			continue
+		}
+		if f.whole != c.whole || (c.whole && (string(f.cmd) != c.cmd || string(f.body) != c.body ||
+			string(f.dest) != c.dest || string(f.rcpt) != c.rcpt || f.end != c.end)) {
+			t.Errorf("%s: got whole=%v cmd=%q body=%q dest=%q rcpt=%q end=%d", c.name, f.whole, f.cmd, f.body, f.dest, f.rcpt, f.end)
+		}
+	}
+}

@@ -20,15 +20,19 @@ import (
 type relay struct {
 	*fakeServer
 	mu   sync.Mutex
-	subs map[string]*relayConn // destination -> its subscriber
+	subs map[string]relaySub // destination -> its subscriber
+}
+
+type relaySub struct {
+	to *relayConn
+	id string
 }
 
 // relayConn is one client connection; writes to it come from its own
 // reader (receipts) and from producers' readers (messages).
 type relayConn struct {
-	c     net.Conn
-	wmu   sync.Mutex
-	subID string
+	c   net.Conn
+	wmu sync.Mutex
 }
 
 func (rc *relayConn) write(bufs net.Buffers) error {
@@ -44,7 +48,7 @@ const (
 )
 
 func startRelay() (*relay, error) {
-	r := &relay{subs: map[string]*relayConn{}}
+	r := &relay{subs: map[string]relaySub{}}
 	fs, err := startFake(r.serve)
 	if err != nil {
 		return nil, err
@@ -62,6 +66,14 @@ type relayFrame struct {
 	end              int // offset after the frame's NUL
 }
 
+// subscribed reports whether dest ("/queue/NAME") has a subscriber.
+func (r *relay) subscribed(dest string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.subs[dest]
+	return ok
+}
+
 // parseRelayFrame finds the first complete frame in b (heart-beat EOLs
 // before it skipped); whole is false when b holds only part of one.
 func parseRelayFrame(b []byte) (f relayFrame, err error) {
@@ -69,12 +81,24 @@ func parseRelayFrame(b []byte) (f relayFrame, err error) {
 	for i < len(b) && (b[i] == '\n' || b[i] == '\r') {
 		i++
 	}
-	hdrEnd := bytes.Index(b[i:], []byte("\n\n"))
-	if hdrEnd < 0 {
-		return relayFrame{end: i}, nil
+	// The headers end at the first empty line, LF or CRLF.
+	hdrEnd, bodyAt := -1, 0
+	for j := i; ; {
+		k := bytes.IndexByte(b[j:], '\n')
+		if k < 0 {
+			return relayFrame{end: i}, nil
+		}
+		j += k + 1
+		if j < len(b) && b[j] == '\n' {
+			hdrEnd, bodyAt = j-1, j+1
+		} else if j+1 < len(b) && b[j] == '\r' && b[j+1] == '\n' {
+			hdrEnd, bodyAt = j-1, j+2
+		}
+		if hdrEnd >= 0 {
+			break
+		}
 	}
-	head := b[i : i+hdrEnd]
-	bodyAt := i + hdrEnd + 2
+	head := b[i:hdrEnd]
 	line, rest, _ := bytes.Cut(head, []byte{'\n'})
 	f.cmd = bytes.TrimRight(line, "\r")
 	length := -1
@@ -108,7 +132,7 @@ func parseRelayFrame(b []byte) (f relayFrame, err error) {
 		}
 	}
 	if length >= 0 {
-		if bodyAt+length >= len(b) {
+		if length >= len(b)-bodyAt { // the body and its NUL are not all here
 			return f, nil
 		}
 		if b[bodyAt+length] != 0 {
@@ -129,8 +153,8 @@ func (r *relay) serve(s *fakeServer, c net.Conn) {
 	me := &relayConn{c: c}
 	defer func() {
 		r.mu.Lock()
-		for d, rc := range r.subs {
-			if rc == me {
+		for d, sub := range r.subs {
+			if sub.to == me {
 				delete(r.subs, d)
 			}
 		}
@@ -175,31 +199,32 @@ func (r *relay) serve(s *fakeServer, c net.Conn) {
 				break
 			}
 			rd += f.end
-			s.frames.Add(1)
+			seq := s.frames.Add(1)
 			switch string(f.cmd) {
 			case "CONNECT", "STOMP":
 				out[me] = append(out[me], []byte(connectedFrame))
 			case "SUBSCRIBE":
-				me.subID = string(f.id)
 				r.mu.Lock()
-				r.subs[string(f.dest)] = me
+				r.subs[string(f.dest)] = relaySub{to: me, id: string(f.id)}
 				r.mu.Unlock()
 			case "SEND":
 				r.mu.Lock()
-				to := r.subs[string(f.dest)]
+				sub, ok := r.subs[string(f.dest)]
 				r.mu.Unlock()
-				if to == nil {
+				if !ok {
 					break
 				}
+				to := sub.to
 				// The headers of every MESSAGE of this read go into one
-				// buffer; a slice of it is taken once it stops growing.
+				// buffer; each takes a slice of its own bytes there (capped,
+				// so later appends never write into it).
 				at := len(hdrs)
 				hdrs = append(hdrs, "MESSAGE\ndestination:"...)
 				hdrs = append(hdrs, f.dest...)
 				hdrs = append(hdrs, "\nmessage-id:ID:relay-"...)
-				hdrs = strconv.AppendInt(hdrs, s.frames.Load(), 10)
+				hdrs = strconv.AppendInt(hdrs, seq, 10)
 				hdrs = append(hdrs, "\nsubscription:"...)
-				hdrs = append(hdrs, to.subID...)
+				hdrs = append(hdrs, sub.id...)
 				hdrs = append(hdrs, "\ncontent-length:"...)
 				hdrs = strconv.AppendInt(hdrs, int64(len(f.body)), 10)
 				hdrs = append(hdrs, "\n\n"...)

@@ -172,7 +172,7 @@ func (h *harness) startRelayBroker() (*broker, func()) {
 		h.res.skip("pass-through relay: %v", err)
 		return nil, func() {}
 	}
-	return &broker{key: "relay", label: "relay", stompAddr: r.addr()}, r.close
+	return &broker{key: "relay", label: "relay", stompAddr: r.addr(), subscribed: r.subscribed}, r.close
 }
 
 func (h *harness) runGrid(ctx context.Context) error {
@@ -266,6 +266,13 @@ func (h *harness) runWorkload(ctx context.Context, b *broker, w workload, run in
 	case <-time.After(settle):
 	case <-ct.done:
 	case <-ctx.Done():
+	}
+	if b.subscribed != nil {
+		// The relay drops what nobody has subscribed to yet.
+		stompDest := "/" + strings.Replace(dest, "://", "/", 1)
+		for wait := time.Now().Add(10 * time.Second); !b.subscribed(stompDest) && time.Now().Before(wait) && ctx.Err() == nil; {
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	psum, perr := runTool(ctx, h.amqBin, h.runTimeout, "producer", ps.args()...)
 	rec.Producer = psum

@@ -36,58 +36,76 @@ const (
 
 // gcPercentFor is the GOGC whose heap goal is the larger of twice the live
 // heap and peak + gcHeadroom, where peak is the largest recent live heap.
-func gcPercentFor(live, peak uint64) int {
+// The runtime's goal is live + (live + stacks + globals) x GOGC/100, so the
+// stacks and globals it scans (scan, thousands of connections' stacks) are
+// counted; and at least 4 MB x GOGC/100, so GOGC is capped where that
+// minimum would pass the target.
+func gcPercentFor(live, peak, scan uint64) int {
 	target := max(max(peak, live)+gcHeadroom, 2*live)
-	p := uint64(100)
-	if live > 0 {
-		p = (target - live) * 100 / live
-	}
-	if live == 0 || p > target*100/heapMinimumPer100 {
-		p = target * 100 / heapMinimumPer100
+	base := live + scan
+	p := target * 100 / heapMinimumPer100
+	if base > 0 {
+		p = min(p, (target-live)*100/base)
 	}
 	return int(max(p, 100))
 }
 
 // gcPacer re-sets GOGC after every collection: a cleanup on an object that
-// is garbage at once runs after the next collection and arms the next one.
-// It costs nothing while the broker allocates nothing.
+// is garbage at once runs after the collection that finds it so (the one
+// after next, for one allocated while a collection marks) and arms the
+// next one. It costs nothing while the broker allocates nothing.
 type gcPacer struct {
 	mu    sync.Mutex
 	users int // servers running in this process; the pacer stops at 0
 	armed bool
+	saved int // GOGC before the first server started, restored after the last
 	// The recent peak is the larger of this window's and the last one's,
 	// so it never drops to a trough the moment a window ends.
 	peak, lastPeak uint64
 	windowAt       time.Time
-	percent        int
-	sample         []metrics.Sample
+	// percent is the GOGC last set, to skip setting it again; it is
+	// forgotten whenever the pacer starts, so a GOGC changed while it was
+	// stopped is overwritten.
+	percent int
+	sample  []metrics.Sample
 }
 
 // pacer is process-wide, as GOGC is.
-var pacer = gcPacer{sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+var pacer = gcPacer{sample: []metrics.Sample{
+	{Name: "/gc/heap/live:bytes"},
+	{Name: "/gc/scan/stack:bytes"},
+	{Name: "/gc/scan/globals:bytes"},
+}}
 
 // gcSentinel holds a pointer so that it is not batched with other tiny
 // objects, which would delay its cleanup.
 type gcSentinel struct{ _ *gcSentinel }
 
 // startGCPacer starts pacing the collector for one more server and returns
-// the function that ends that. A GOGC set in the environment is left alone.
+// the function that ends that; after the last, GOGC is what it was before
+// the first. A GOGC set in the environment is left alone.
 func startGCPacer(userGOGC bool) (stop func()) {
 	if userGOGC {
 		return func() {}
 	}
 	pacer.mu.Lock()
+	if pacer.users == 0 {
+		pacer.saved = debug.SetGCPercent(100)
+		debug.SetGCPercent(pacer.saved)
+		pacer.percent, pacer.peak, pacer.lastPeak = 0, 0, 0
+	}
 	pacer.users++
 	if !pacer.armed {
-		// GOGC may have been changed since the pacer last ran.
-		pacer.armed, pacer.percent, pacer.peak, pacer.lastPeak = true, 0, 0, 0
+		pacer.armed = true
 		pacer.arm()
 	}
 	pacer.mu.Unlock()
 	return func() {
 		pacer.mu.Lock()
-		pacer.users--
-		pacer.mu.Unlock()
+		defer pacer.mu.Unlock()
+		if pacer.users--; pacer.users == 0 {
+			debug.SetGCPercent(pacer.saved)
+		}
 	}
 }
 
@@ -105,13 +123,14 @@ func (p *gcPacer) cycle() {
 	}
 	metrics.Read(p.sample)
 	live := p.sample[0].Value.Uint64()
+	scan := p.sample[1].Value.Uint64() + p.sample[2].Value.Uint64()
 	if now := time.Now(); now.Sub(p.windowAt) > 2*peakWindow {
 		p.lastPeak, p.peak, p.windowAt = 0, 0, now // no collection for a while
 	} else if now.Sub(p.windowAt) > peakWindow {
 		p.lastPeak, p.peak, p.windowAt = p.peak, 0, now
 	}
 	p.peak = max(p.peak, live)
-	if pct := gcPercentFor(live, max(p.peak, p.lastPeak)); pct != p.percent {
+	if pct := gcPercentFor(live, max(p.peak, p.lastPeak), scan); pct != p.percent {
 		debug.SetGCPercent(pct)
 		p.percent = pct
 	}

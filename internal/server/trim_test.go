@@ -32,28 +32,34 @@ func TestTrimWorth(t *testing.T) {
 func TestGCPercentFor(t *testing.T) {
 	const mb = 1 << 20
 	for _, c := range []struct {
-		name       string
-		live, peak uint64
-		want       int
+		name             string
+		live, peak, scan uint64
+		want             int
 	}{
-		{"before the first collection", 0, 0, 800},              // the runtime's minimum goal, 4 MB x 8
-		{"tiny live heap", 1 * mb, 1 * mb, 825},                 // 33 MB: capped by the minimum goal, not 3200%
-		{"small live heap", 8 * mb, 8 * mb, 400},                // 32 MB above 8 MB
-		{"at the headroom", 32 * mb, 32 * mb, 100},              // the default gives as much
-		{"large live heap", 1024 * mb, 1024 * mb, 100},          // never below the default
-		{"below a recent peak", 10 * mb, 42 * mb, 640},          // goal 74 MB, as at the peak
-		{"tiny, below a recent peak", 2 * mb, 42 * mb, 1850},    // goal 74 MB through the minimum
-		{"above the peak passed in", 20 * mb, 10 * mb, 160},     // the live heap is a peak too
-		{"large, below a recent peak", 100 * mb, 120 * mb, 100}, // twice live beats peak + room
+		{"before the first collection", 0, 0, 0, 800},                   // the runtime's minimum goal, 4 MB x 8
+		{"tiny live heap", 1 * mb, 1 * mb, 0, 825},                      // 33 MB: capped by the minimum goal, not 3200%
+		{"small live heap", 8 * mb, 8 * mb, 0, 400},                     // 32 MB above 8 MB
+		{"at the headroom", 32 * mb, 32 * mb, 0, 100},                   // the default gives as much
+		{"large live heap", 1024 * mb, 1024 * mb, 0, 100},               // never below the default
+		{"below a recent peak", 10 * mb, 42 * mb, 0, 640},               // goal 74 MB, as at the peak
+		{"tiny, below a recent peak", 2 * mb, 42 * mb, 0, 1850},         // goal 74 MB through the minimum
+		{"above the peak passed in", 20 * mb, 10 * mb, 0, 160},          // the live heap is a peak too
+		{"large, below a recent peak", 100 * mb, 120 * mb, 0, 100},      // twice live beats peak + room
+		{"stacks to scan", 10 * mb, 10 * mb, 6 * mb, 200},               // 10 + 16 x 2 = 42 MB
+		{"stacks larger than the room", 12 * mb, 12 * mb, 54 * mb, 100}, // never below the default
 	} {
-		got := gcPercentFor(c.live, c.peak)
+		got := gcPercentFor(c.live, c.peak, c.scan)
 		if got != c.want {
-			t.Errorf("%s: gcPercentFor(%d MB, %d MB) = %d, want %d", c.name, c.live/mb, c.peak/mb, got, c.want)
+			t.Errorf("%s: gcPercentFor(%d MB, %d MB, %d MB) = %d, want %d", c.name, c.live/mb, c.peak/mb, c.scan/mb, got, c.want)
 		}
-		// The goal the runtime derives from it: live x (1 + GOGC/100), at
-		// least 4 MB x GOGC/100.
-		goal := max(c.live+c.live*uint64(got)/100, heapMinimumPer100*uint64(got)/100)
+		// The goal the runtime derives from it: live + (live + scan) x
+		// GOGC/100, at least 4 MB x GOGC/100; above the target only where
+		// GOGC is at its floor of 100.
+		goal := max(c.live+(c.live+c.scan)*uint64(got)/100, heapMinimumPer100*uint64(got)/100)
 		want := max(max(c.live, c.peak)+gcHeadroom, 2*c.live)
+		if got == 100 {
+			want = max(want, 2*c.live+c.scan)
+		}
 		if goal < want*97/100 || goal > want*103/100 {
 			t.Errorf("%s: GOGC %d gives a goal of %d MB, want %d MB", c.name, got, goal/mb, want/mb)
 		}
@@ -61,40 +67,43 @@ func TestGCPercentFor(t *testing.T) {
 }
 
 // After a collection the pacer has set GOGC for a goal near the live heap
-// plus gcHeadroom, and stops when its last server does.
+// plus gcHeadroom; when its last server stops, GOGC is as before and the
+// pacer disarms.
 func TestGCPacerSetsGOGC(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetGCPercent(debug.SetGCPercent(150))
 	stop := startGCPacer(false)
-	runtime.GC()
-	runtime.GC() // the cleanup armed before the first runs after it; wait for the second
 	deadline := time.Now().Add(5 * time.Second)
 	for {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
 		pacer.mu.Lock()
 		pct := pacer.percent
 		pacer.mu.Unlock()
-		if pct > 100 { // a test binary's live heap is far below 32 MB
+		if pct > 150 { // a test binary's live heap is far below 32 MB
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("GOGC not set after two collections")
+			t.Fatal("GOGC not set after collections")
 		}
-		runtime.GC()
-		time.Sleep(10 * time.Millisecond)
-	}
-	if got := debug.SetGCPercent(100); got <= 100 {
-		t.Fatalf("GOGC = %d after the pacer ran, want above 100", got)
 	}
 	stop()
-	runtime.GC()
-	runtime.GC()
-	time.Sleep(50 * time.Millisecond)
-	pacer.mu.Lock()
-	armed := pacer.armed
-	pacer.mu.Unlock()
-	if armed {
-		t.Fatal("pacer still armed after its last server stopped")
+	if got := debug.SetGCPercent(150); got != 150 {
+		t.Fatalf("GOGC = %d after the last server stopped, want 150 as before", got)
 	}
-	if got := debug.SetGCPercent(100); got != 100 {
+	for {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
+		pacer.mu.Lock()
+		armed := pacer.armed
+		pacer.mu.Unlock()
+		if !armed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("pacer still armed after its last server stopped")
+		}
+	}
+	if got := debug.SetGCPercent(150); got != 150 {
 		t.Fatalf("GOGC = %d: set again after the pacer stopped", got)
 	}
 }
