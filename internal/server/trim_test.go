@@ -72,38 +72,33 @@ func TestGCPercentFor(t *testing.T) {
 func TestGCPacerSetsGOGC(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(150))
 	stop := startGCPacer(false)
+	// a test binary's live heap is far below 32 MB
+	collectUntil(t, "GOGC set by the pacer", func(p *gcPacer) bool { return p.percent > 150 })
+	stop()
+	if got := debug.SetGCPercent(150); got != 150 {
+		t.Fatalf("GOGC = %d after the last server stopped, want 150 as before", got)
+	}
+	collectUntil(t, "the pacer disarmed", func(p *gcPacer) bool { return !p.armed })
+	if got := debug.SetGCPercent(150); got != 150 {
+		t.Fatalf("GOGC = %d: set again after the pacer stopped", got)
+	}
+}
+
+// collectUntil runs collections until cond holds of the pacer.
+func collectUntil(t *testing.T, what string, cond func(*gcPacer) bool) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		runtime.GC()
 		time.Sleep(5 * time.Millisecond)
 		pacer.mu.Lock()
-		pct := pacer.percent
+		ok := cond(&pacer)
 		pacer.mu.Unlock()
-		if pct > 150 { // a test binary's live heap is far below 32 MB
-			break
+		if ok {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("GOGC not set after collections")
+			t.Fatalf("timed out waiting for %s", what)
 		}
-	}
-	stop()
-	if got := debug.SetGCPercent(150); got != 150 {
-		t.Fatalf("GOGC = %d after the last server stopped, want 150 as before", got)
-	}
-	for {
-		runtime.GC()
-		time.Sleep(5 * time.Millisecond)
-		pacer.mu.Lock()
-		armed := pacer.armed
-		pacer.mu.Unlock()
-		if !armed {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("pacer still armed after its last server stopped")
-		}
-	}
-	if got := debug.SetGCPercent(150); got != 150 {
-		t.Fatalf("GOGC = %d: set again after the pacer stopped", got)
 	}
 }
