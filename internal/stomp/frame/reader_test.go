@@ -549,3 +549,37 @@ func TestReadBufferGrowsAndShrinks(t *testing.T) {
 		t.Errorf("buffer still %d bytes after 400 short reads", len(r.buf))
 	}
 }
+
+// Wait reads only when nothing is buffered, and the frames and errors
+// ReadFrame then returns are those it would have returned alone.
+func TestWait(t *testing.T) {
+	src := &countingReader{r: strings.NewReader("SEND\ndestination:/queue/a\n\nx\x00SEND\ndestination:/queue/b\n\ny\x00")}
+	r := NewReader(src, Limits{})
+	r.Wait()
+	if src.calls != 1 {
+		t.Fatalf("Wait with nothing buffered read %d times, want 1", src.calls)
+	}
+	r.Wait()
+	if src.calls != 1 {
+		t.Fatalf("Wait with input buffered read again (%d reads)", src.calls)
+	}
+	for _, want := range []string{"x", "y"} {
+		r.Wait()
+		f, err := r.ReadFrame()
+		if err != nil || string(f.Body) != want {
+			t.Fatalf("frame %q: %v %v", want, f, err)
+		}
+	}
+	r.Wait() // reads EOF, kept for ReadFrame
+	if f, err := r.ReadFrame(); err != io.EOF {
+		t.Fatalf("after the last frame: %v %v, want io.EOF", f, err)
+	}
+
+	// An error met by Wait inside a frame is the frame's error.
+	r = NewReader(iotest.DataErrReader(strings.NewReader("SEND\n")), Limits{})
+	r.Wait()
+	r.Wait()
+	if _, err := r.ReadFrame(); err != io.ErrUnexpectedEOF {
+		t.Fatalf("frame cut short: %v, want io.ErrUnexpectedEOF", err)
+	}
+}
