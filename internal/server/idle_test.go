@@ -17,6 +17,9 @@ import (
 // the built binary, whose idle connections kept 6.6-6.8 KB of stack each;
 // waiting in Reader.Wait, 895 here and 4.2 KB of stack each there.
 func TestIdleConnectionStack(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector enlarges stack frames")
+	}
 	s := startJMS(t, "", "")
 	stacks := func() uint64 {
 		m := []metrics.Sample{{Name: "/gc/scan/stack:bytes"}}
