@@ -59,11 +59,11 @@ func startRelay() (*relay, error) {
 
 // relayFrame locates one frame in the read buffer.
 type relayFrame struct {
-	cmd              []byte
-	dest, id, rcpt   []byte
-	body             []byte
-	hasLength, whole bool
-	end              int // offset after the frame's NUL
+	cmd            []byte
+	dest, id, rcpt []byte
+	body           []byte
+	whole          bool
+	end            int // offset after the frame's NUL
 }
 
 // subscribed reports whether dest ("/queue/NAME") has a subscriber.

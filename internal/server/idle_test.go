@@ -13,9 +13,10 @@ import (
 // the handshake. The runtime halves a parked goroutine's stack at a
 // collection only while what it uses plus an 800-byte guard is under a
 // quarter of it: an 8 KB stack shrinks to 4 KB only below 1,248 bytes used.
-// Waiting inside ReadFrame, the reader used 1,080 bytes here and more in
+// Waiting inside the parser, the reader used 1,080 bytes here and more in
 // the built binary, whose idle connections kept 6.6-6.8 KB of stack each;
-// waiting in Reader.Wait, 895 here and 4.2 KB of stack each there.
+// waiting at the top of ReadFrame (Reader.Wait), before the parser's
+// frames, about 900 here and 4.2 KB of stack each there.
 func TestIdleConnectionStack(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector enlarges stack frames")

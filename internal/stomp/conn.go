@@ -178,7 +178,6 @@ func (c *conn) readLoop() {
 	defer c.finish()
 	c.dr.set(c.s.opts.ConnectTimeout)
 	for {
-		c.rd.Wait() // idle here, on a shallow stack
 		f, err := c.rd.ReadFrame()
 		if err != nil {
 			c.readFailed(err)

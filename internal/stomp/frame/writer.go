@@ -45,17 +45,18 @@ func (e Encoder) AppendCommand(dst []byte, cmd string) []byte {
 // STOMP 1.0 has no escaping: a value holding LF would break the frame, so
 // callers writing to 1.0 clients must not pass one.
 func (e Encoder) AppendHeader(dst []byte, key, value string) []byte {
-	dst = e.appendEscaped(dst, key)
-	dst = append(dst, ':')
-	dst = e.appendEscaped(dst, value)
-	return append(dst, '\n')
+	return e.appendValue(e.appendEscaped(dst, key), value)
 }
 
 // AppendNamedHeader is AppendHeader for a key that needs no escaping in
 // any version -- a header name of the protocol, "message-id" -- written as
 // is: a broker writes a dozen of them into every MESSAGE frame.
 func (e Encoder) AppendNamedHeader(dst []byte, key, value string) []byte {
-	dst = append(dst, key...)
+	return e.appendValue(append(dst, key...), value)
+}
+
+// appendValue ends a header whose key is written: ":<escaped value>\n".
+func (e Encoder) appendValue(dst []byte, value string) []byte {
 	dst = append(dst, ':')
 	dst = e.appendEscaped(dst, value)
 	return append(dst, '\n')
