@@ -26,7 +26,9 @@ import (
 type pipeSender struct {
 	ctx     context.Context
 	nc      net.Conn
-	out     []byte // frames not written yet (see write)
+	out     []byte    // frames not written yet (see write)
+	bodies  []bigBody // large bodies of those frames, held where they lie
+	queued  int       // bytes of bodies
 	rd      *frame.Reader
 	version string
 	window  int
@@ -58,7 +60,14 @@ type pipeSender struct {
 	sendLat, commitLat Histogram
 }
 
-const pipeBufSize = 64 << 10
+const (
+	pipeBufSize = 64 << 10
+	// pipeBatch is how many bytes of frames with large bodies go out in
+	// one write. One 64 KB frame per write cost the producer a third more
+	// CPU per message than four (more system calls, and a wake-up of the
+	// broker's reader for each).
+	pipeBatch = 4 * pipeBufSize
+)
 
 func connectPipe(ctx context.Context, o *producerOpts, src *bodySource) (*pipeSender, error) {
 	nc, err := dial(ctx, &o.commonOpts)
@@ -248,14 +257,35 @@ func (p *pipeSender) flush() error {
 	if len(p.out) == 0 {
 		return nil
 	}
-	_, err := p.nc.Write(p.out)
+	if len(p.bodies) == 0 {
+		_, err := p.nc.Write(p.out)
+		return p.written(err)
+	}
+	vec := make(net.Buffers, 0, 2*len(p.bodies)+1)
+	from := 0
+	for _, b := range p.bodies {
+		vec = append(vec, p.out[from:b.at], b.body)
+		from = b.at
+	}
+	vec = append(vec, p.out[from:])
+	_, err := vec.WriteTo(p.nc)
 	return p.written(err)
+}
+
+// bigBody is a body written from where it lies: it goes out after
+// out[:at], behind the previous bigBody's part of out.
+type bigBody struct {
+	at   int
+	body []byte
 }
 
 // written empties the buffer after a write of it and reports the write's
 // error.
 func (p *pipeSender) written(err error) error {
 	p.out = p.out[:0]
+	clear(p.bodies)
+	p.bodies = p.bodies[:0]
+	p.queued = 0
 	if err != nil {
 		return p.writeErr(err)
 	}
@@ -361,19 +391,20 @@ func (p *pipeSender) send(body []byte) error {
 
 // write queues a frame: head (command and headers, blank line included),
 // body and the NUL. Frames collect in p.out and go out when it holds
-// pipeBufSize bytes or on flush; a body of pipeBufSize or more goes out at
-// once from where it lies, behind what is queued, in one vectored write --
-// not copied through the buffer.
+// pipeBufSize bytes, when the frames queued hold pipeBatch bytes, or on
+// flush. A body of pipeBufSize or more is not copied into p.out: it goes
+// out from where it lies, in one vectored write with the rest, so it must
+// not change until then (only fixed bodies are that large).
 func (p *pipeSender) write(head, body []byte) error {
 	p.out = append(p.out, head...)
 	if len(body) >= pipeBufSize {
-		vec := net.Buffers{p.out, body, nul}
-		_, err := vec.WriteTo(p.nc)
-		return p.written(err)
+		p.bodies = append(p.bodies, bigBody{at: len(p.out), body: body})
+		p.queued += len(body)
+	} else {
+		p.out = append(p.out, body...)
 	}
-	p.out = append(p.out, body...)
 	p.out = append(p.out, 0)
-	if len(p.out) >= pipeBufSize {
+	if len(p.out) >= pipeBufSize || p.queued+len(p.out) >= pipeBatch {
 		return p.flush()
 	}
 	return nil

@@ -118,6 +118,8 @@ func TestRoundTrip(t *testing.T) {
 		{"go-stomp consumer, client ack batches", []string{"--persistent", "false"}, []string{"--pipeline", "false", "--ackMode", "CLIENT_ACKNOWLEDGE", "--batchSize", "10"}, false},
 		{"go-stomp consumer, transacted", []string{"--window", "16"}, []string{"--pipeline=false", "--transacted", "--batchSize", "50"}, true},
 		{"go-stomp consumer, auto ack", []string{"--receipts=false"}, []string{"--pipeline=false"}, false},
+		{"large bodies batched, no receipts", []string{"--receipts=false", "--persistent=false", "--messageSize", "70000"}, nil, false},
+		{"large bodies, receipt window of 3", []string{"--window", "3", "--messageSize", "150000"}, []string{"--prefetch", "5"}, true},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
