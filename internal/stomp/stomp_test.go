@@ -880,3 +880,36 @@ func TestIdleWriterParks(t *testing.T) {
 		t.Fatalf("%d writers running, want 1 (the heart-beating connection's)", n)
 	}
 }
+
+// A backlog of large bodies (written from where they lie, several writes of
+// up to writeBatch bytes) and small ones (encoded) reaches a subscriber whole
+// and in order.
+func TestLargeBodyBacklogInBatches(t *testing.T) {
+	ts := startServer(t, nil)
+	p := dialRaw(t, ts.addr)
+	p.connect("1.2")
+	var bodies []string
+	total := 0
+	for i := 0; total < 3*writeBatch; i++ {
+		body := fmt.Sprintf("small %d", i)
+		if i%5 != 4 {
+			body = strings.Repeat(string(rune('a'+i%26)), bigBody+i*997)
+		}
+		bodies = append(bodies, body)
+		total += len(body)
+		p.send(fmt.Sprintf("SEND\ndestination:/queue/backlog\nx-n:%d\ncontent-length:%d\n\n%s\x00", i, len(body), body))
+	}
+	p.send("DISCONNECT\nreceipt:done\n\n\x00")
+	if f := p.read(); f.Command != frame.RECEIPT {
+		t.Fatalf("disconnect: %s", f.Command)
+	}
+	c := dialRaw(t, ts.addr)
+	c.connect("1.2")
+	c.send("SUBSCRIBE\nid:0\ndestination:/queue/backlog\n\n\x00")
+	for i, body := range bodies {
+		f := c.read()
+		if f.Command != frame.MESSAGE || hdr(f, "x-n") != fmt.Sprint(i) || string(f.Body) != body {
+			t.Fatalf("message %d: %s x-n=%s with a %d-byte body, want %d bytes", i, f.Command, hdr(f, "x-n"), len(f.Body), len(body))
+		}
+	}
+}

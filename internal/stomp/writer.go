@@ -79,8 +79,10 @@ func (c *conn) writeLoop() {
 		buf = buf[:0]
 		closeAfter := false
 		// Everything queued is encoded and written in chunks of about
-		// writeChunk bytes: one buffer of that size is reused for good,
-		// instead of one growing (and copied) to the size of a backlog.
+		// writeChunk encoded bytes, or writeBatch bytes with the large
+		// bodies written from where they lie: one buffer of that size is
+		// reused for good, instead of one growing (and copied) to the size
+		// of a backlog.
 		flushed, size := 0, 0
 		flush := func(end int) bool {
 			// Encoded for the wire: the deliveries count as received and
@@ -141,7 +143,7 @@ func (c *conn) writeLoop() {
 				n = i + 1
 				break
 			}
-			if size >= writeChunk && !flush(i+1) {
+			if (len(buf) >= writeChunk || size >= writeBatch) && !flush(i+1) {
 				return
 			}
 		}
@@ -195,8 +197,17 @@ func (c *conn) endWriter(byWriter bool) {
 	}
 }
 
-// writeChunk is about how many bytes the writer encodes before it writes.
-const writeChunk = 256 << 10
+const (
+	// writeChunk is about how many bytes the writer encodes before it
+	// writes.
+	writeChunk = 256 << 10
+	// writeBatch is about how many bytes it writes at most in one call,
+	// counting the bodies it does not copy (see appendMessage). 64 KB
+	// messages went 16 rather than 4 to a write: 10-20% more of them per
+	// second to one consumer, with less CPU in the broker and in the
+	// consumer, whose reads then take more at a time.
+	writeBatch = 1 << 20
+)
 
 // bodyRef is a large message body written from where it lies (writev)
 // instead of being copied into the write buffer: it goes after buf[:at].
