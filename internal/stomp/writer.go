@@ -203,7 +203,7 @@ const (
 	writeChunk = 256 << 10
 	// writeBatch is about how many bytes it writes at most in one call,
 	// counting the bodies it does not copy (see appendMessage). 64 KB
-	// messages went 16 rather than 4 to a write: 10-20% more of them per
+	// messages went 16 rather than 4 to a write: 9-20% more of them per
 	// second to one consumer, with less CPU in the broker and in the
 	// consumer, whose reads then take more at a time.
 	writeBatch = 1 << 20
