@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-stomp/stomp/v3/frame"
+
+	codec "amq/internal/stomp/frame"
 )
 
 // pipeSender is the producer's connection by default. It writes frames
@@ -26,9 +28,9 @@ import (
 type pipeSender struct {
 	ctx     context.Context
 	nc      net.Conn
-	out     []byte    // frames not written yet (see write)
-	bodies  []bigBody // large bodies of those frames, held where they lie
-	queued  int       // bytes of bodies
+	out     []byte          // frames not written yet (see write)
+	bodies  []codec.BodyRef // large bodies of those frames, held where they lie
+	queued  int             // bytes of bodies
 	rd      *frame.Reader
 	version string
 	window  int
@@ -257,26 +259,7 @@ func (p *pipeSender) flush() error {
 	if len(p.out) == 0 {
 		return nil
 	}
-	if len(p.bodies) == 0 {
-		_, err := p.nc.Write(p.out)
-		return p.written(err)
-	}
-	vec := make(net.Buffers, 0, 2*len(p.bodies)+1)
-	from := 0
-	for _, b := range p.bodies {
-		vec = append(vec, p.out[from:b.at], b.body)
-		from = b.at
-	}
-	vec = append(vec, p.out[from:])
-	_, err := vec.WriteTo(p.nc)
-	return p.written(err)
-}
-
-// bigBody is a body written from where it lies: it goes out after
-// out[:at], behind the previous bigBody's part of out.
-type bigBody struct {
-	at   int
-	body []byte
+	return p.written(codec.WriteSpliced(p.nc, p.out, p.bodies))
 }
 
 // written empties the buffer after a write of it and reports the write's
@@ -398,7 +381,7 @@ func (p *pipeSender) send(body []byte) error {
 func (p *pipeSender) write(head, body []byte) error {
 	p.out = append(p.out, head...)
 	if len(body) >= pipeBufSize {
-		p.bodies = append(p.bodies, bigBody{at: len(p.out), body: body})
+		p.bodies = append(p.bodies, codec.BodyRef{At: len(p.out), Body: body})
 		p.queued += len(body)
 	} else {
 		p.out = append(p.out, body...)

@@ -2,7 +2,6 @@ package stomp
 
 import (
 	"bytes"
-	"net"
 	"strconv"
 	"time"
 
@@ -28,7 +27,7 @@ func (c *conn) writeLoop() {
 	}()
 	var (
 		buf     []byte
-		bodies  []bodyRef
+		bodies  []frame.BodyRef
 		items   []outItem
 		autoAck = map[*broker.Consumer][]*broker.Delivery{}
 		hb      *time.Timer
@@ -132,7 +131,7 @@ func (c *conn) writeLoop() {
 				buf = c.appendMessage(buf, it.d, it.sub, &bodies)
 				size += len(buf) - before
 				for _, r := range bodies[refs:] {
-					size += len(r.body)
+					size += len(r.Body)
 				}
 			case it.raw != nil:
 				buf = append(buf, it.raw...)
@@ -209,34 +208,14 @@ const (
 	writeBatch = 1 << 20
 )
 
-// bodyRef is a large message body written from where it lies (writev)
-// instead of being copied into the write buffer: it goes after buf[:at].
-type bodyRef struct {
-	at   int
-	body []byte
-}
-
 // bigBody is the size from which a body is referenced, not copied.
 const bigBody = 8 << 10
 
 // writeFrames writes buf with the referenced bodies spliced in, in one
 // vectored write; a failed write closes the connection.
-func (c *conn) writeFrames(buf []byte, bodies []bodyRef) bool {
+func (c *conn) writeFrames(buf []byte, bodies []frame.BodyRef) bool {
 	c.nc.SetWriteDeadline(time.Now().Add(c.s.opts.WriteTimeout))
-	var err error
-	if len(bodies) == 0 {
-		_, err = c.nc.Write(buf)
-	} else {
-		vec := make(net.Buffers, 0, 2*len(bodies)+1)
-		prev := 0
-		for _, r := range bodies {
-			vec = append(vec, buf[prev:r.at], r.body)
-			prev = r.at
-		}
-		vec = append(vec, buf[prev:])
-		_, err = vec.WriteTo(c.nc)
-	}
-	if err != nil {
+	if err := frame.WriteSpliced(c.nc, buf, bodies); err != nil {
 		select {
 		case <-c.quit:
 		default:
@@ -252,7 +231,7 @@ func (c *conn) write(b []byte) bool { return c.writeFrames(b, nil) }
 
 // appendMessage encodes a MESSAGE frame with the headers ActiveMQ sends, plus
 // the group and delivery-count headers it drops.
-func (c *conn) appendMessage(b []byte, d *broker.Delivery, sub *subscription, bodies *[]bodyRef) []byte {
+func (c *conn) appendMessage(b []byte, d *broker.Delivery, sub *subscription, bodies *[]frame.BodyRef) []byte {
 	m := d.Msg
 	e := c.enc
 	b = e.AppendCommand(b, frame.MESSAGE)
@@ -332,7 +311,7 @@ func (c *conn) appendMessage(b []byte, d *broker.Delivery, sub *subscription, bo
 	}
 	if len(body) >= bigBody {
 		b = append(b, '\n')
-		*bodies = append(*bodies, bodyRef{at: len(b), body: body})
+		*bodies = append(*bodies, frame.BodyRef{At: len(b), Body: body})
 		return append(b, 0, '\n')
 	}
 	return e.AppendBody(b, body)
