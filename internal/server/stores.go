@@ -72,13 +72,12 @@ func concurrentStoreAndDispatch(cfg *config.Config, st store.Store) bool {
 }
 
 // openTempStore opens the store non-persistent messages spill to when a
-// queue's memory window is full: activemq.data/tmp (the broker's
-// tmpDataDirectory when set), emptied at every start, never fsynced.
+// queue's memory window is full: the broker's tmpDataDirectory, by default
+// <dataDirectory>/<brokerName>/tmp_storage as in ActiveMQ, so brokers that
+// share a data directory each have their own. It is emptied at every start
+// and never fsynced.
 func openTempStore(cfg *config.Config, log *slog.Logger) (store.Store, error) {
-	dir := filepath.Join(cfg.Paths.Data, "tmp")
-	if _, set := cfg.Broker.Attrs["tmpDataDirectory"]; set {
-		dir = cfg.Broker.TmpDataDirectory
-	}
+	dir := cfg.Broker.TmpDataDirectory
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, fmt.Errorf("clear temp store %s: %w", dir, err)
 	}

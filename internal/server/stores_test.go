@@ -1,6 +1,10 @@
 package server
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"amq/internal/config"
@@ -44,6 +48,59 @@ func TestConcurrentStoreAndDispatchSetting(t *testing.T) {
 		}
 		if got != c.want {
 			t.Errorf("%s: concurrent store and dispatch %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// The temp store is <dataDirectory>/<brokerName>/tmp_storage, as in
+// ActiveMQ: two brokers sharing a data directory each spill to their own,
+// and the second one starting (which empties its temp store) leaves the
+// first one's spilled messages alone.
+func TestTempStorePerBroker(t *testing.T) {
+	policy := `
+    <destinationPolicy><policyMap><policyEntries>
+      <policyEntry queue=">" memoryLimit="64kb"/>
+    </policyEntries></policyMap></destinationPolicy>`
+	xmlFor := func(name string) string {
+		return strings.Replace(jmsXML("", policy), `brokerName="jms-test"`, `brokerName="`+name+`"`, 1)
+	}
+	a := startJMSXML(t, xmlFor("a"))
+	data := filepath.Join(a.dir, "data")
+	hasStore := func(broker string) {
+		t.Helper()
+		dir := filepath.Join(data, broker, "tmp_storage")
+		if ents, err := os.ReadDir(dir); err != nil || len(ents) == 0 {
+			t.Fatalf("broker %s's temp store in %s: %d files, %v", broker, dir, len(ents), err)
+		}
+	}
+	hasStore("a")
+
+	const n = 64
+	body := func(i int) string { return fmt.Sprintf("%04d", i) + strings.Repeat("x", 4<<10) }
+	pc := a.dial(t, "producer")
+	pc.sendAll("/queue/spill", n, func(i int) (string, []string) {
+		return body(i), []string{"persistent", "false"}
+	})
+	if used, _ := a.b().TempUsage(); used == 0 {
+		t.Fatal("nothing spilled to the temp store past a 64 KB memory window")
+	}
+
+	// A second broker on the same data directory.
+	b := &jmsServer{t: t, dir: a.dir, xml: xmlFor("b")}
+	b.start()
+	t.Cleanup(func() { b.srv.Close() })
+	hasStore("b")
+	if _, err := os.Stat(filepath.Join(data, "tmp")); !os.IsNotExist(err) {
+		t.Fatalf("a temp store shared by every broker of the data directory: %v", err)
+	}
+	hasStore("a")
+
+	cc := a.dial(t, "consumer")
+	cc.subscribe("s", "/queue/spill")
+	for i := range n {
+		f := cc.await(jmsWait, fmt.Sprintf("message %d", i), jmsIsMsgFor("s"))
+		if string(f.Body) != body(i) {
+			t.Fatalf("message %d: body %.10q..., want %.10q...", i, f.Body, body(i))
 		}
 	}
 }
