@@ -429,6 +429,28 @@ func cpuTicks(pid int) (int64, error) {
 	return u + st, nil
 }
 
+// clockTick is the unit of /proc/PID/stat's CPU times (USER_HZ, 100 on
+// Linux whatever the kernel's own tick).
+const clockTick = 10 * time.Millisecond
+
+// cpuMeter starts measuring b's process CPU time; the function it returns
+// gives the CPU time used since, false when it cannot be read (no process,
+// as for the relay, or a different one: the broker restarted meanwhile).
+func cpuMeter(b *broker) func() (time.Duration, bool) {
+	pid := b.pid()
+	t0, err := cpuTicks(pid)
+	return func() (time.Duration, bool) {
+		if pid == 0 || err != nil || b.pid() != pid {
+			return 0, false
+		}
+		t1, err := cpuTicks(pid)
+		if err != nil {
+			return 0, false
+		}
+		return time.Duration(t1-t0) * clockTick, true
+	}
+}
+
 // quiesce waits until no broker is still busy with an earlier run (a JVM's
 // garbage collector and JIT compiler, a Go runtime returning memory): each
 // uses at most quietTicks of CPU in a quietWindow, or maxQuiesce passed.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -185,5 +186,46 @@ func TestParseRelayFrame(t *testing.T) {
 			string(f.dest) != c.dest || string(f.rcpt) != c.rcpt || f.end != c.end)) {
 			t.Errorf("%s: got whole=%v cmd=%q body=%q dest=%q rcpt=%q end=%d", c.name, f.whole, f.cmd, f.body, f.dest, f.rcpt, f.end)
 		}
+	}
+}
+
+// cpuMeter reads a broker process's CPU time, and nothing for a broker with
+// no process of its own or one that was replaced during the measurement.
+func TestCPUMeter(t *testing.T) {
+	if _, ok := cpuMeter(&broker{})(); ok {
+		t.Fatal("CPU time of a broker with no process")
+	}
+	burn := func() *exec.Cmd {
+		// About half a second of CPU, then it waits to be killed.
+		c := exec.Command("sh", "-c", `i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; sleep 30`)
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+		return c
+	}
+	b := &broker{cmd: burn()}
+	meter := cpuMeter(b)
+	start := time.Now()
+	var used time.Duration
+	for time.Since(start) < 20*time.Second {
+		time.Sleep(100 * time.Millisecond)
+		u, ok := meter()
+		if !ok {
+			t.Fatal("no CPU time for a running process")
+		}
+		if u == used && u > 0 {
+			break // the loop is over: the shell sleeps
+		}
+		used = u
+	}
+	if used < 50*time.Millisecond || used > time.Since(start)+clockTick {
+		t.Fatalf("CPU time %v in %v of a shell loop", used, time.Since(start))
+	}
+	b.mu.Lock()
+	b.cmd = burn()
+	b.mu.Unlock()
+	if _, ok := meter(); ok {
+		t.Fatal("CPU time across a restart of the broker")
 	}
 }

@@ -16,9 +16,13 @@ var groupTitles = map[string]string{
 	"backlog":     "Backlog",
 	"recovery":    "Restart recovery",
 	"startup":     "Cold start",
+	"cpu":         "Broker CPU per message",
 }
 
-var groupOrder = []string{"throughput", "latency", "openwire", "connections", "backlog", "recovery", "startup"}
+var groupOrder = []string{"throughput", "latency", "openwire", "cpu", "connections", "backlog", "recovery", "startup"}
+
+// cpuIntro heads the CPU group in RESULTS.md.
+const cpuIntro = "The broker process's CPU time (user + system, all threads, from /proc/PID/stat in 10 ms ticks) from the start of the producer to the consumer's last message, divided by the messages delivered (deliveries, for topics), in the same runs as above; for the OpenWire rows, over the Java client program's whole run (it sends, then receives), divided by the messages. A million over it is the messages one core of this machine moves through the broker; a ratio of 0.25 means four times as many per core. The throughput figures above are bound as well by what the load generator and the kernel's loopback copies take of the same two cores.\n\n"
 
 // ceilingFor names the load generator ceilings that bound a row.
 var ceilingFor = map[string][]string{
@@ -236,6 +240,9 @@ func (h *harness) table(plain bool) string {
 			fmt.Fprintf(&b, "== %s\n", groupTitles[g])
 		} else {
 			fmt.Fprintf(&b, "### %s\n\n", groupTitles[g])
+			if g == "cpu" {
+				b.WriteString(cpuIntro)
+			}
 		}
 		if plain {
 			fmt.Fprintf(&b, "%-78s %14s %14s %9s\n", "scenario", "amq", "ActiveMQ", "ratio")

@@ -180,6 +180,11 @@ func (h *harness) runGrid(ctx context.Context) error {
 	defer stopRelay()
 	for _, w := range h.grid() {
 		h.res.defRow("throughput", w.key, w.name, "msgs/s", true, true)
+		cpuName := w.name + ": broker CPU per message"
+		if w.topic {
+			cpuName = strings.TrimSuffix(w.name, " (deliveries/s)") + ": broker CPU per delivery"
+		}
+		h.res.defRow("cpu", w.key+"_cpu", cpuName, "us", false, false)
 		for run := 1; run <= h.runs; run++ {
 			for _, b := range h.brokers {
 				if err := ctx.Err(); err != nil {
@@ -202,7 +207,11 @@ func (h *harness) runGrid(ctx context.Context) error {
 				}
 				if !math.IsNaN(v) {
 					h.res.add(w.key, b.key, v)
-					h.logf("%-12s run %d/%d %-8s %s msgs/s", w.key, run, h.runs, b.label, fmtVal(v, ""))
+					cpu, _ := rec.Extra[cpuPerMessage].(float64)
+					if cpu > 0 {
+						h.res.add(w.key+"_cpu", b.key, cpu)
+					}
+					h.logf("%-12s run %d/%d %-8s %s msgs/s, broker CPU %s us per message", w.key, run, h.runs, b.label, fmtVal(v, ""), fmtVal(cpu, "us"))
 				}
 			}
 			if floorScenarios[w.key] && relayB != nil {
@@ -229,6 +238,10 @@ func shorten(s string, n int) string {
 	}
 	return s
 }
+
+// cpuPerMessage is the runRecord.Extra key of the broker's CPU time per
+// message delivered, in microseconds.
+const cpuPerMessage = "broker_cpu_us_per_msg"
 
 // runWorkload runs one workload once on b: consumer first, then producer.
 // The value is the consumer's rate, NaN when the run failed.
@@ -274,6 +287,7 @@ func (h *harness) runWorkload(ctx context.Context, b *broker, w workload, run in
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
+	cpu := cpuMeter(b)
 	psum, perr := runTool(ctx, h.amqBin, h.runTimeout, "producer", ps.args()...)
 	rec.Producer = psum
 	if perr != nil && (psum == nil || psum.Messages == 0) {
@@ -282,6 +296,9 @@ func (h *harness) runWorkload(ctx context.Context, b *broker, w workload, run in
 	csum, cerr := ct.wait()
 	rec.Consumer = csum
 	rec.WallSecs = time.Since(start).Seconds()
+	if used, ok := cpu(); ok && csum != nil && csum.Messages > 0 {
+		rec.Extra = map[string]any{cpuPerMessage: used.Seconds() * 1e6 / float64(csum.Messages)}
+	}
 	var errs []string
 	if perr != nil {
 		errs = append(errs, firstLine(perr.Error()))
@@ -450,6 +467,13 @@ func (h *harness) runJava(ctx context.Context) error {
 	for _, j := range jws {
 		h.res.defRow("openwire", j.key, j.name, "msgs/s", true, true)
 	}
+	for _, j := range jws {
+		if !j.recv {
+			name, _, _ := strings.Cut(j.name, ":")
+			name, _, _ = strings.Cut(name, ", synchronous")
+			h.res.defRow("cpu", j.key+"_cpu", name+" (Java client): broker CPU per message", "us", false, false)
+		}
+	}
 	oursOK := portOpen(h.ours.openwireAddr)
 	if !oursOK {
 		why := "bin/amq does not open its OpenWire connector (" + h.ours.openwireAddr + ")"
@@ -488,12 +512,21 @@ func (h *harness) runJava(ctx context.Context) error {
 				}
 				queue := fmt.Sprintf("bench.java.%s.%s.%v.r%d", b.key, h.runID, pers, run)
 				wctx, cancel := h.watch(ctx, b)
+				meter := cpuMeter(b)
 				r, err := runJava(wctx, classes, h.runTimeout, "tcp://"+b.openwireAddr, queue, count, 1024, pers)
+				used, cpuOK := meter()
 				cancel()
 				if !b.running() && err != nil {
 					err = fmt.Errorf("%s stopped during the run: %w", b.label, err)
 				}
 				rec := runRecord{Scenario: sendKey, Broker: b.key, Run: run, Java: r}
+				var cpu float64
+				if cpuOK && r != nil && err == nil {
+					// The client JVM's start and connection are inside the
+					// window; the broker is idle through them.
+					cpu = used.Seconds() * 1e6 / float64(count)
+					rec.Extra = map[string]any{cpuPerMessage: cpu}
+				}
 				if err != nil {
 					rec.Error = firstLine(err.Error())
 					h.logf("java %s run %d on %s: %s", sendKey, run, b.label, rec.Error)
@@ -506,6 +539,9 @@ func (h *harness) runJava(ctx context.Context) error {
 				if r != nil && err == nil {
 					h.res.add(sendKey, b.key, r.SendRate)
 					h.res.add(recvKey, b.key, r.RecvRate)
+					if cpu > 0 {
+						h.res.add(sendKey+"_cpu", b.key, cpu)
+					}
 					h.logf("java persistent=%v run %d/%d %-8s send %s, receive %s msgs/s", pers, run, h.runs, b.label,
 						fmtVal(r.SendRate, ""), fmtVal(r.RecvRate, ""))
 				}
