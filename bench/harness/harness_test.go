@@ -195,35 +195,40 @@ func TestCPUMeter(t *testing.T) {
 	if _, ok := cpuMeter(&broker{})(); ok {
 		t.Fatal("CPU time of a broker with no process")
 	}
-	burn := func() *exec.Cmd {
-		// About half a second of CPU, then it waits to be killed.
-		c := exec.Command("sh", "-c", `i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; sleep 30`)
+	// burn starts a shell that spends some CPU time (a few tenths of a
+	// second), says so and then waits to be killed; busy returns when the
+	// spending is over.
+	burn := func() (c *exec.Cmd, busy func()) {
+		c = exec.Command("sh", "-c", `i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo done; exec sleep 60`)
+		out, err := c.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { c.Process.Kill(); c.Wait() })
-		return c
+		return c, func() {
+			if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
+				t.Fatalf("shell loop: %v", err)
+			}
+		}
 	}
-	b := &broker{cmd: burn()}
-	meter := cpuMeter(b)
+	cmd, busy := burn()
+	b := &broker{cmd: cmd}
 	start := time.Now()
-	var used time.Duration
-	for time.Since(start) < 20*time.Second {
-		time.Sleep(100 * time.Millisecond)
-		u, ok := meter()
-		if !ok {
-			t.Fatal("no CPU time for a running process")
-		}
-		if u == used && u > 0 {
-			break // the loop is over: the shell sleeps
-		}
-		used = u
+	meter := cpuMeter(b)
+	busy()
+	used, ok := meter()
+	wall := time.Since(start)
+	if !ok {
+		t.Fatal("no CPU time for a running process")
 	}
-	if used < 50*time.Millisecond || used > time.Since(start)+clockTick {
-		t.Fatalf("CPU time %v in %v of a shell loop", used, time.Since(start))
+	if used < 50*time.Millisecond || used > wall+clockTick {
+		t.Fatalf("CPU time %v in %v of a shell loop", used, wall)
 	}
 	b.mu.Lock()
-	b.cmd = burn()
+	b.cmd, _ = burn()
 	b.mu.Unlock()
 	if _, ok := meter(); ok {
 		t.Fatal("CPU time across a restart of the broker")
