@@ -453,25 +453,25 @@ func cpuMeter(b *broker) func() (time.Duration, bool) {
 
 // quiesce waits until no broker is still busy with an earlier run (a JVM's
 // garbage collector and JIT compiler, a Go runtime returning memory): each
-// uses at most quietTicks of CPU in a quietWindow, or maxQuiesce passed.
+// uses at most quietCPU in a quietWindow, or maxQuiesce passed.
 // Without it a run pays for the other broker's leftovers, whichever runs
 // second.
 func (h *harness) quiesce(ctx context.Context) time.Duration {
 	const (
 		quietWindow = 250 * time.Millisecond
-		quietTicks  = 2 // clock ticks of 10 ms: 8% of one core in the window
+		quietCPU    = 2 * clockTick // 8% of one core in the window
 		maxQuiesce  = 5 * time.Second
 	)
 	start := time.Now()
+	meters := make([]func() (time.Duration, bool), len(h.brokers))
 	for time.Since(start) < maxQuiesce && ctx.Err() == nil {
-		before := make([]int64, len(h.brokers))
 		for i, b := range h.brokers {
-			before[i], _ = cpuTicks(b.pid())
+			meters[i] = cpuMeter(b)
 		}
 		time.Sleep(quietWindow)
 		quiet := true
-		for i, b := range h.brokers {
-			if now, err := cpuTicks(b.pid()); err == nil && now-before[i] > quietTicks {
+		for _, used := range meters {
+			if d, ok := used(); ok && d > quietCPU {
 				quiet = false
 			}
 		}

@@ -28,9 +28,7 @@ import (
 type pipeSender struct {
 	ctx     context.Context
 	nc      net.Conn
-	out     []byte          // frames not written yet (see write)
-	bodies  []codec.BodyRef // large bodies of those frames, held where they lie
-	queued  int             // bytes of bodies
+	out     codec.Spliced // frames not written yet (see write)
 	rd      *frame.Reader
 	version string
 	window  int
@@ -79,7 +77,7 @@ func connectPipe(ctx context.Context, o *producerOpts, src *bodySource) (*pipeSe
 	p := &pipeSender{
 		ctx:      ctx,
 		nc:       nc,
-		out:      make([]byte, 0, pipeBufSize),
+		out:      codec.Spliced{Buf: make([]byte, 0, pipeBufSize)},
 		rd:       frame.NewReaderSize(nc, pipeBufSize),
 		window:   o.window,
 		receipts: o.receipts,
@@ -256,19 +254,16 @@ func (p *pipeSender) writeErr(err error) error {
 }
 
 func (p *pipeSender) flush() error {
-	if len(p.out) == 0 {
+	if len(p.out.Buf) == 0 {
 		return nil
 	}
-	return p.written(codec.WriteSpliced(p.nc, p.out, p.bodies))
+	return p.written(p.out.WriteOut(p.nc))
 }
 
 // written empties the buffer after a write of it and reports the write's
 // error.
 func (p *pipeSender) written(err error) error {
-	p.out = p.out[:0]
-	clear(p.bodies)
-	p.bodies = p.bodies[:0]
-	p.queued = 0
+	p.out.Reset()
 	if err != nil {
 		return p.writeErr(err)
 	}
@@ -379,15 +374,14 @@ func (p *pipeSender) send(body []byte) error {
 // out from where it lies, in one vectored write with the rest, so it must
 // not change until then (only fixed bodies are that large).
 func (p *pipeSender) write(head, body []byte) error {
-	p.out = append(p.out, head...)
+	p.out.Buf = append(p.out.Buf, head...)
 	if len(body) >= pipeBufSize {
-		p.bodies = append(p.bodies, codec.BodyRef{At: len(p.out), Body: body})
-		p.queued += len(body)
+		p.out.AddBody(body)
 	} else {
-		p.out = append(p.out, body...)
+		p.out.Buf = append(p.out.Buf, body...)
 	}
-	p.out = append(p.out, 0)
-	if len(p.out) >= pipeBufSize || p.queued+len(p.out) >= pipeBatch {
+	p.out.Buf = append(p.out.Buf, 0)
+	if len(p.out.Buf) >= pipeBufSize || p.out.Len() >= pipeBatch {
 		return p.flush()
 	}
 	return nil

@@ -90,8 +90,9 @@ func startGCPacer(userGOGC bool) (stop func()) {
 	}
 	pacer.mu.Lock()
 	if pacer.users == 0 {
-		pacer.saved = debug.SetGCPercent(100)
-		debug.SetGCPercent(pacer.saved)
+		gogc := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+		metrics.Read(gogc)
+		pacer.saved = int(int64(gogc[0].Value.Uint64())) // -1 for off
 		pacer.percent, pacer.peak, pacer.lastPeak = 0, 0, 0
 	}
 	pacer.users++

@@ -26,8 +26,7 @@ func (c *conn) writeLoop() {
 		}
 	}()
 	var (
-		buf     []byte
-		bodies  []frame.BodyRef
+		out     frame.Spliced
 		items   []outItem
 		autoAck = map[*broker.Consumer][]*broker.Delivery{}
 		hb      *time.Timer
@@ -75,14 +74,14 @@ func (c *conn) writeLoop() {
 			}
 			continue
 		}
-		buf = buf[:0]
+		out.Reset()
 		closeAfter := false
 		// Everything queued is encoded and written in chunks of about
 		// writeChunk encoded bytes, or writeBatch bytes with the large
 		// bodies written from where they lie: one buffer of that size is
 		// reused for good, instead of one growing (and copied) to the size
 		// of a backlog.
-		flushed, size := 0, 0
+		flushed := 0
 		flush := func(end int) bool {
 			// Encoded for the wire: the deliveries count as received and
 			// the auto-ack ones are acked now, before the write, as
@@ -101,8 +100,8 @@ func (c *conn) writeLoop() {
 				delete(autoAck, cons)
 			}
 			flushed = end
-			if len(buf) > 0 {
-				if !c.writeFrames(buf, bodies) {
+			if len(out.Buf) > 0 {
+				if !c.writeFrames(out.Buf, out.Bodies) {
 					return false
 				}
 				lastWrite = time.Now()
@@ -110,10 +109,7 @@ func (c *conn) writeLoop() {
 			// Persistent messages dispatched before their write ended may
 			// now complete their senders: this client has them.
 			released.Release()
-			buf = buf[:0]
-			clear(bodies)
-			bodies = bodies[:0]
-			size = 0
+			out.Reset()
 			return true
 		}
 		n := len(items)
@@ -127,22 +123,16 @@ func (c *conn) writeLoop() {
 					it.d = nil
 					continue
 				}
-				before, refs := len(buf), len(bodies)
-				buf = c.appendMessage(buf, it.d, it.sub, &bodies)
-				size += len(buf) - before
-				for _, r := range bodies[refs:] {
-					size += len(r.Body)
-				}
+				c.appendMessage(&out, it.d, it.sub)
 			case it.raw != nil:
-				buf = append(buf, it.raw...)
-				size += len(it.raw)
+				out.Buf = append(out.Buf, it.raw...)
 			}
 			if it.close {
 				closeAfter = true
 				n = i + 1
 				break
 			}
-			if (len(buf) >= writeChunk || size >= writeBatch) && !flush(i+1) {
+			if (len(out.Buf) >= writeChunk || out.Len() >= writeBatch) && !flush(i+1) {
 				return
 			}
 		}
@@ -150,8 +140,8 @@ func (c *conn) writeLoop() {
 			return
 		}
 		clear(items)
-		if cap(buf) > 4*writeChunk {
-			buf = nil // one frame larger than a chunk is not pinned
+		if cap(out.Buf) > 4*writeChunk {
+			out.Buf = nil // one frame larger than a chunk is not pinned
 		}
 		if closeAfter {
 			c.shutdown()
@@ -230,8 +220,10 @@ func (c *conn) writeFrames(buf []byte, bodies []frame.BodyRef) bool {
 func (c *conn) write(b []byte) bool { return c.writeFrames(b, nil) }
 
 // appendMessage encodes a MESSAGE frame with the headers ActiveMQ sends, plus
-// the group and delivery-count headers it drops.
-func (c *conn) appendMessage(b []byte, d *broker.Delivery, sub *subscription, bodies *[]frame.BodyRef) []byte {
+// the group and delivery-count headers it drops; a body of bigBody bytes or
+// more is referenced, not copied.
+func (c *conn) appendMessage(out *frame.Spliced, d *broker.Delivery, sub *subscription) {
+	b := out.Buf
 	m := d.Msg
 	e := c.enc
 	b = e.AppendCommand(b, frame.MESSAGE)
@@ -310,9 +302,10 @@ func (c *conn) appendMessage(b []byte, d *broker.Delivery, sub *subscription, bo
 		b = append(b, '\n')
 	}
 	if len(body) >= bigBody {
-		b = append(b, '\n')
-		*bodies = append(*bodies, frame.BodyRef{At: len(b), Body: body})
-		return append(b, 0, '\n')
+		out.Buf = append(b, '\n')
+		out.AddBody(body)
+		out.Buf = append(out.Buf, 0, '\n')
+		return
 	}
-	return e.AppendBody(b, body)
+	out.Buf = e.AppendBody(b, body)
 }

@@ -25,3 +25,25 @@ func TestWriteSpliced(t *testing.T) {
 		}
 	}
 }
+
+// Spliced places each body after the bytes appended before it, counts it in
+// Len, and forgets it on Reset.
+func TestSpliced(t *testing.T) {
+	var s Spliced
+	s.Buf = append(s.Buf, "A\n\n"...)
+	s.AddBody([]byte("one"))
+	s.Buf = append(s.Buf, "\x00B\n\n"...)
+	s.AddBody([]byte("two"))
+	s.Buf = append(s.Buf, 0)
+	if s.Len() != len("A\n\none\x00B\n\ntwo\x00") {
+		t.Fatalf("Len = %d", s.Len())
+	}
+	var w bytes.Buffer
+	if err := s.WriteOut(&w); err != nil || w.String() != "A\n\none\x00B\n\ntwo\x00" {
+		t.Fatalf("wrote %q, %v", w.String(), err)
+	}
+	s.Reset()
+	if s.Len() != 0 || len(s.Bodies) != 0 {
+		t.Fatalf("after Reset: Len %d, %d bodies", s.Len(), len(s.Bodies))
+	}
+}
