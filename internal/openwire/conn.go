@@ -60,6 +60,7 @@ type conn struct {
 
 type producer struct {
 	id     wire.ProducerId
+	idText string // id.String(), the prefix of its messages' ids
 	wid    *wire.ProducerId
 	dest   broker.Destination
 	window bool // the client counts sent bytes and waits for ProducerAcks
@@ -224,7 +225,9 @@ func (c *conn) handshake() bool {
 		return false
 	}
 	codec := st.Codec()
-	c.rd.SetCodec(codec)
+	rcodec := codec
+	rcodec.Strings = wire.NewStrings() // the reader's alone
+	c.rd.SetCodec(rcodec)
 	c.rd.SetMaxFrameSize(st.MaxFrameSize)
 	inactivity := time.Duration(st.MaxInactivityDuration) * time.Millisecond
 	initial := time.Duration(st.MaxInactivityDurationInitialDelay) * time.Millisecond

@@ -243,7 +243,7 @@ func (c *conn) onProducerInfo(v *wire.ProducerInfo) error {
 	if _, dup := c.producers[*v.ProducerID]; dup {
 		return nil
 	}
-	p := &producer{id: *v.ProducerID, wid: v.ProducerID, window: v.WindowSize > 0}
+	p := &producer{id: *v.ProducerID, idText: v.ProducerID.String(), wid: v.ProducerID, window: v.WindowSize > 0}
 	if v.Destination != nil {
 		d, err := toBrokerDest(v.Destination)
 		if err != nil {
@@ -300,7 +300,7 @@ func (c *conn) onMessage(v *wire.Message, f *sentFrame) (answered bool, err erro
 		prod = c.producers[*v.ProducerID]
 	}
 	windowAck := prod != nil && prod.window && !v.ResponseRequired
-	m, err := toBrokerMessage(v)
+	m, err := toBrokerMessage(v, prod)
 	if err != nil {
 		if windowAck {
 			c.send(&wire.ProducerAck{ProducerID: prod.wid, Size: producerAckSize(v)})
@@ -375,7 +375,7 @@ func (c *conn) onAck(v *wire.MessageAck) (answered bool, err error) {
 		// A browser, or a consumer already closed: nothing to settle.
 		return false, nil
 	}
-	last := messageID(v.LastMessageID)
+	last := k.loggedID(v.LastMessageID)
 	switch v.AckType {
 	case wire.AckDelivered:
 		if v.MessageCount > 0 {
@@ -655,6 +655,25 @@ func (c *conn) onConsumerControl(v *wire.ConsumerControl) error {
 
 // live returns the logged ids still of interest. Caller holds logMu.
 func (k *consumer) live() []string { return k.sent[k.head:] }
+
+// loggedID returns messageID(id), as the string logged when the message was
+// sent if it is near the front of the log (where an ack usually finds it),
+// so that acking a message allocates no second copy of its id.
+func (k *consumer) loggedID(id *wire.MessageId) string {
+	if id == nil {
+		return ""
+	}
+	var buf [128]byte
+	text := id.AppendText(buf[:0])
+	k.logMu.Lock()
+	defer k.logMu.Unlock()
+	for _, s := range k.live()[:min(len(k.live()), 8)] {
+		if s == string(text) {
+			return s
+		}
+	}
+	return string(text)
+}
 
 // dropFront forgets the first n live ids, compacting now and then so the
 // log does not creep forward in memory. Caller holds logMu.

@@ -48,6 +48,21 @@ func BenchmarkUnmarshalTextMessage(b *testing.B) {
 	}
 }
 
+// BenchmarkUnmarshalTextMessageStrings decodes with a Strings cache, as a
+// connection's reader does: the ids and destination repeat in every frame.
+func BenchmarkUnmarshalTextMessageStrings(b *testing.B) {
+	frame := mustMarshal(b, Codec{}, benchMessage())
+	body := frame[4:]
+	c := Codec{Strings: NewStrings()}
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Unmarshal(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkReadCommandTextMessage(b *testing.B) {
 	frame := mustMarshal(b, Codec{}, benchMessage())
 	stream := bytes.Repeat(frame, 1000)

@@ -33,7 +33,7 @@ func (c Codec) Unmarshal(body []byte) (Command, error) {
 	if err := c.check(); err != nil {
 		return nil, err
 	}
-	d := decoder{b: body, version: c.version(), stackTrace: c.StackTraceEnabled}
+	d := decoder{b: body, version: c.version(), stackTrace: c.StackTraceEnabled, strs: c.Strings}
 	ds := d.top(nil)
 	if d.err != nil {
 		return nil, d.err
@@ -51,7 +51,7 @@ func (c Codec) UnmarshalDataStructure(body []byte) (DataStructure, error) {
 	if err := c.check(); err != nil {
 		return nil, err
 	}
-	d := decoder{b: body, version: c.version(), stackTrace: c.StackTraceEnabled}
+	d := decoder{b: body, version: c.version(), stackTrace: c.StackTraceEnabled, strs: c.Strings}
 	ds := d.top(nil)
 	if d.err != nil {
 		return nil, d.err
@@ -66,6 +66,7 @@ type decoder struct {
 	stackTrace bool
 	depth      int
 	err        error
+	strs       *Strings
 }
 
 // top decodes a whole body; lay, when not nil, receives the layout of a
@@ -160,9 +161,19 @@ func (d *decoder) utf() string {
 	}
 	raw := d.b[d.off : d.off+n]
 	d.off += n
+	if d.strs != nil && n <= stringsMaxLen {
+		if s, ok := d.strs.lookup(raw); ok {
+			return s
+		}
+	}
 	s, err := DecodeModifiedUTF8(raw)
 	if err != nil && d.err == nil {
 		d.err = fmt.Errorf("%w: string at offset %d: %w", ErrMalformed, d.off-n, err)
+	}
+	if d.strs != nil && err == nil && n <= stringsMaxLen && s == string(raw) {
+		// Kept only where the decoding is the bytes themselves, so that a
+		// lookup by the bytes finds what decoding them would give.
+		d.strs.keep(s)
 	}
 	return s
 }

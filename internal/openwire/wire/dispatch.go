@@ -34,7 +34,7 @@ func (c Codec) DecodeMessage(body []byte) (*Message, MessageLayout, error) {
 		return nil, MessageLayout{}, fmt.Errorf("%w: not a message body", ErrMalformed)
 	}
 	var lay MessageLayout
-	d := decoder{b: body, version: c.version(), stackTrace: c.StackTraceEnabled}
+	d := decoder{b: body, version: c.version(), stackTrace: c.StackTraceEnabled, strs: c.Strings}
 	ds := d.top(&lay)
 	if d.err != nil {
 		return nil, MessageLayout{}, d.err

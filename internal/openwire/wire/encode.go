@@ -28,6 +28,9 @@ type Codec struct {
 	// StackTraceEnabled selects the throwable form carrying stack traces
 	// and causes.
 	StackTraceEnabled bool
+	// Strings, when set, shares repeated strings between the frames one
+	// reader decodes (see Strings); nil decodes every string afresh.
+	Strings *Strings
 }
 
 func (c Codec) version() int32 {

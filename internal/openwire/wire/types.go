@@ -183,8 +183,13 @@ func (id ConsumerId) SessionId() SessionId {
 	return SessionId{ConnectionID: id.ConnectionID, Value: id.SessionID}
 }
 
-func (id ProducerId) String() string {
-	return id.ConnectionID + ":" + strconv.FormatInt(id.SessionID, 10) + ":" + strconv.FormatInt(id.Value, 10)
+func (id ProducerId) String() string { return string(id.AppendText(nil)) }
+
+// AppendText appends the id as String renders it.
+func (id ProducerId) AppendText(b []byte) []byte {
+	b = append(b, id.ConnectionID...)
+	b = strconv.AppendInt(append(b, ':'), id.SessionID, 10)
+	return strconv.AppendInt(append(b, ':'), id.Value, 10)
 }
 
 // SessionId returns the session this producer belongs to.
@@ -198,11 +203,19 @@ func (id MessageId) String() string {
 	if id.TextView.Valid {
 		return id.TextView.String
 	}
-	p := ""
-	if id.ProducerID != nil {
-		p = id.ProducerID.String()
+	return string(id.AppendText(nil))
+}
+
+// AppendText appends the id as String renders it: into a buffer on the
+// stack, a caller can look the id up without allocating it.
+func (id MessageId) AppendText(b []byte) []byte {
+	if id.TextView.Valid {
+		return append(b, id.TextView.String...)
 	}
-	return p + ":" + strconv.FormatInt(id.ProducerSequenceID, 10)
+	if id.ProducerID != nil {
+		b = id.ProducerID.AppendText(b)
+	}
+	return strconv.AppendInt(append(b, ':'), id.ProducerSequenceID, 10)
 }
 
 func (id LocalTransactionId) String() string {
