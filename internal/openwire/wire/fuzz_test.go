@@ -53,6 +53,16 @@ func FuzzUnmarshal(f *testing.F) {
 		if n := measure(func() { cmd, err = c.Unmarshal(body) }); n > allocBound(len(body)) {
 			t.Fatalf("decoding %d bytes allocated %d", len(body), n)
 		}
+		// A reader's string cache changes nothing: cold, then warm with
+		// this frame's own strings.
+		cached := c
+		cached.Strings = NewStrings()
+		for range 2 {
+			got, cerr := cached.Unmarshal(body)
+			if (cerr == nil) != (err == nil) || err == nil && !reflect.DeepEqual(got, cmd) {
+				t.Fatalf("decoding with a string cache differs: %v %+v, without: %v %+v", cerr, got, err, cmd)
+			}
+		}
 		if err != nil {
 			return
 		}
