@@ -664,7 +664,7 @@ func (k *consumer) loggedID(id *wire.MessageId) string {
 		return ""
 	}
 	var buf [128]byte
-	text := id.AppendText(buf[:0])
+	text := id.AppendTo(buf[:0])
 	k.logMu.Lock()
 	defer k.logMu.Unlock()
 	for _, s := range k.live()[:min(len(k.live()), 8)] {

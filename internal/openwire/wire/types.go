@@ -183,10 +183,17 @@ func (id ConsumerId) SessionId() SessionId {
 	return SessionId{ConnectionID: id.ConnectionID, Value: id.SessionID}
 }
 
-func (id ProducerId) String() string { return string(id.AppendText(nil)) }
+func (id ProducerId) String() string {
+	var b [idBuf]byte
+	return string(id.AppendTo(b[:0]))
+}
 
-// AppendText appends the id as String renders it.
-func (id ProducerId) AppendText(b []byte) []byte {
+// idBuf is room on the stack for an id's text, so that building it takes
+// one allocation, the string's.
+const idBuf = 128
+
+// AppendTo appends the id as String renders it.
+func (id ProducerId) AppendTo(b []byte) []byte {
 	b = append(b, id.ConnectionID...)
 	b = strconv.AppendInt(append(b, ':'), id.SessionID, 10)
 	return strconv.AppendInt(append(b, ':'), id.Value, 10)
@@ -203,17 +210,18 @@ func (id MessageId) String() string {
 	if id.TextView.Valid {
 		return id.TextView.String
 	}
-	return string(id.AppendText(nil))
+	var b [idBuf]byte
+	return string(id.AppendTo(b[:0]))
 }
 
-// AppendText appends the id as String renders it: into a buffer on the
+// AppendTo appends the id as String renders it: into a buffer on the
 // stack, a caller can look the id up without allocating it.
-func (id MessageId) AppendText(b []byte) []byte {
+func (id MessageId) AppendTo(b []byte) []byte {
 	if id.TextView.Valid {
 		return append(b, id.TextView.String...)
 	}
 	if id.ProducerID != nil {
-		b = id.ProducerID.AppendText(b)
+		b = id.ProducerID.AppendTo(b)
 	}
 	return strconv.AppendInt(append(b, ':'), id.ProducerSequenceID, 10)
 }
