@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/iterator"
 	"github.com/syndtr/goleveldb/leveldb/util"
 
 	"amq/store"
@@ -206,6 +207,18 @@ type txn struct {
 	ops     int
 	// known, when set, reports containers already in the index.
 	known func(string) bool
+
+	// A cursor serves gets that walk the index in key order -- a consumer's
+	// acks, one message after the next -- where a step of an iterator
+	// costs a fraction of a Get. Only the writer changes these keys, and
+	// only when it commits a txn, so the cursor reads what Get would. It
+	// is opened by a get for a key after the one before (lastGet) and
+	// closed with closeCursor. The index holds no key in [curLo, the
+	// cursor's key), or none from curLo on when curOK is false.
+	cur     iterator.Iterator
+	curOK   bool
+	curLo   []byte
+	lastGet []byte
 }
 
 type ovEntry struct {
@@ -229,11 +242,65 @@ func (x *txn) get(k []byte) ([]byte, bool, error) {
 	if e, ok := x.over[string(k)]; ok {
 		return e.val, !e.del, nil
 	}
+	ahead := x.lastGet != nil && bytes.Compare(k, x.lastGet) > 0
+	x.lastGet = append(x.lastGet[:0], k...)
+	if x.cur != nil {
+		if v, ok, served := x.cursorGet(k); served {
+			return v, ok, nil
+		}
+	}
+	if ahead {
+		if x.cur == nil {
+			x.cur = x.db.NewIterator(nil, nil)
+		}
+		x.curOK = x.cur.Seek(k)
+		x.curLo = append(x.curLo[:0], k...)
+		if v, ok, served := x.cursorGet(k); served {
+			return v, ok, nil
+		}
+	}
 	v, err := x.db.Get(k, nil)
 	if err == leveldb.ErrNotFound {
 		return nil, false, nil
 	}
 	return v, err == nil, err
+}
+
+// cursorSteps is how far the cursor walks to a key before a get seeks or
+// asks Get instead.
+const cursorSteps = 8
+
+// cursorGet looks k up by moving the cursor forward from where it stands;
+// served is false when k lies before curLo or too far ahead.
+func (x *txn) cursorGet(k []byte) (v []byte, ok, served bool) {
+	if bytes.Compare(k, x.curLo) < 0 || x.cur.Error() != nil {
+		return nil, false, false
+	}
+	for step := 0; ; step++ {
+		if !x.curOK {
+			// No key from curLo on -- unless the iterator failed.
+			return nil, false, x.cur.Error() == nil
+		}
+		switch c := bytes.Compare(k, x.cur.Key()); {
+		case c == 0:
+			return bytes.Clone(x.cur.Value()), true, true
+		case c < 0:
+			return nil, false, true // in [curLo, the cursor's key)
+		case step == cursorSteps:
+			return nil, false, false
+		}
+		// Nothing lies between this key and the next one.
+		x.curLo = append(append(x.curLo[:0], x.cur.Key()...), 0)
+		x.curOK = x.cur.Next()
+	}
+}
+
+// closeCursor releases the cursor; the txn must be done reading.
+func (x *txn) closeCursor() {
+	if x.cur != nil {
+		x.cur.Release()
+		x.cur, x.curOK = nil, false
+	}
 }
 
 func (x *txn) put(k, v []byte) {

@@ -483,7 +483,9 @@ func (s *Store) recover(rebuild bool, applied uint64) error {
 			end = s.segs[0].start
 		}
 	}
+	defer func() { x.closeCursor() }() // the last txn's, whatever ends the replay
 	flush := func() error {
+		x.closeCursor()
 		x.batch.Put(keyApplied, uvarintValue(end))
 		x.batch.Put(keyLastSeq, uvarintValue(x.lastSeq))
 		x.batch.Put(keyVersion, uvarintValue(indexVersion))
@@ -1092,6 +1094,7 @@ func (s *Store) commit(group []*request) {
 		sync = true
 	}
 	err := s.place(w, x, group)
+	x.closeCursor()
 	if err == nil {
 		err = w.flush(sync)
 	}

@@ -1,0 +1,118 @@
+package leveldb
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/storage"
+	"github.com/syndtr/goleveldb/leveldb/util"
+)
+
+// TestTxnGetThroughCursor reads an index through a txn in orders that open,
+// walk, outrun and defeat its cursor -- runs of consecutive messages, gaps
+// longer than the cursor walks, keys behind it, keys past the last one,
+// keys the txn itself wrote -- and checks every answer against what the
+// database and the txn's own writes hold.
+func TestTxnGetThroughCursor(t *testing.T) {
+	db, err := leveldb.Open(storage.NewMemStorage(), indexOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	present := map[string][]byte{}
+	var b leveldb.Batch
+	put := func(k []byte) {
+		v := []byte(fmt.Sprintf("value of %x", k))
+		b.Put(k, v)
+		present[string(k)] = v
+	}
+	for seq := uint64(1); seq <= 400; seq++ {
+		if seq%50 < 30 { // runs of 30, gaps of 20
+			put(msgKey("q", seq))
+		}
+		if seq%7 == 0 {
+			put(msgKey("other", seq))
+		}
+	}
+	put(subKey("durable"))
+	if err := db.Write(&b, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Half the keys reach the tables, the rest stay in the memtable, so
+	// the cursor merges both.
+	if err := db.CompactRange(util.Range{}); err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	for seq := uint64(401); seq <= 450; seq++ {
+		put(msgKey("q", seq))
+	}
+	if err := db.Write(&b, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	ascending := func(step uint64) []uint64 {
+		var s []uint64
+		for seq := uint64(0); seq <= 470; seq += step {
+			s = append(s, seq)
+		}
+		return s
+	}
+	orders := map[string][]uint64{
+		"consecutive":    ascending(1),
+		"every third":    ascending(3),
+		"past the gaps":  ascending(13),
+		"descending":     {450, 449, 300, 299, 12, 11, 10, 1},
+		"back and forth": {5, 6, 7, 3, 4, 8, 9, 100, 101, 60, 61, 62, 460, 461, 2},
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	random := make([]uint64, 300)
+	for i := range random {
+		random[i] = r.Uint64N(480)
+	}
+	orders["random"] = random
+	for name, seqs := range orders {
+		t.Run(name, func(t *testing.T) {
+			x := newTxn(db, nil, 0)
+			defer x.closeCursor()
+			written := map[string][]byte{}
+			for i, seq := range seqs {
+				k := msgKey("q", seq)
+				// Now and then the txn writes a key ahead of the reads.
+				if i%17 == 5 {
+					w := msgKey("q", seq+2)
+					if i%2 == 0 {
+						x.del(w)
+						written[string(w)] = nil
+					} else {
+						v := []byte("written by the txn")
+						x.put(w, v)
+						written[string(w)] = v
+					}
+				}
+				want, wantOK := present[string(k)]
+				if v, ok := written[string(k)]; ok {
+					want, wantOK = v, v != nil
+				}
+				got, ok, err := x.get(k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok != wantOK || !bytes.Equal(got, want) {
+					t.Fatalf("get #%d, seq %d: %q %v, want %q %v", i, seq, got, ok, want, wantOK)
+				}
+				// A key of another container in between.
+				if i%11 == 3 {
+					k := msgKey("other", seq)
+					want, wantOK := present[string(k)]
+					if got, ok, err := x.get(k); err != nil || ok != wantOK || !bytes.Equal(got, want) {
+						t.Fatalf("other container, seq %d: %q %v %v, want %q %v", seq, got, ok, err, want, wantOK)
+					}
+				}
+			}
+		})
+	}
+}
