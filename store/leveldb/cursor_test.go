@@ -2,13 +2,18 @@ package leveldb
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/storage"
 	"github.com/syndtr/goleveldb/leveldb/util"
+
+	"amq/store"
 )
 
 // TestTxnGetThroughCursor reads an index through a txn in orders that open,
@@ -115,4 +120,86 @@ func TestTxnGetThroughCursor(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestShortlyAfter(t *testing.T) {
+	for _, tc := range []struct {
+		k, prev []byte
+		want    bool
+	}{
+		{msgKey("q", 6), msgKey("q", 5), true},
+		{msgKey("q", 5+4*cursorSteps), msgKey("q", 5), true},
+		{msgKey("q", 6+4*cursorSteps), msgKey("q", 5), false},
+		{msgKey("q", 5), msgKey("q", 5), false},
+		{msgKey("q", 4), msgKey("q", 5), false},
+		{msgKey("r", 6), msgKey("q", 5), false},
+		{msgKey("qq", 6), msgKey("q", 5), false},
+		{msgKey("q", 6), nil, false},
+		{subKey("a"), subKey("b"), false},
+		{[]byte("short"), []byte("shorr"), false},
+	} {
+		if got := shortlyAfter(tc.k, tc.prev); got != tc.want {
+			t.Errorf("shortlyAfter(%x, %x) = %v", tc.k, tc.prev, got)
+		}
+	}
+}
+
+// TestRewriteForwardRun: the oldest segment holds a run of consecutive
+// messages, the first of them acked, so the rewrite reads the index through
+// its cursor: every live one is moved with its payload, none of the acked
+// ones comes back, before and after a restart.
+func TestRewriteForwardRun(t *testing.T) {
+	dir := t.TempDir()
+	const segSize = 32 << 10
+	opts := Options{Dir: dir, SegmentSize: segSize}
+	s := openT(t, opts)
+	const q = "queue://run"
+	payload := func(seq uint64) string { return fmt.Sprintf("%04d|%s", seq, strings.Repeat("r", 40)) }
+	for seq := uint64(1); seq <= 60; seq++ {
+		mustApply(t, s, addOp(q, seq, payload(seq)))
+	}
+	for seq := uint64(1); seq <= 40; seq++ {
+		if seq%9 != 0 { // a few left live among the acked ones
+			mustApply(t, s, ackOp(q, seq, ""))
+		}
+	}
+	var want []uint64
+	for seq := uint64(1); seq <= 60; seq++ {
+		if seq > 40 || seq%9 == 0 {
+			want = append(want, seq)
+		}
+	}
+	// Traffic that is all acked fills the rest of the first segment, so the
+	// live run is a small share of it and is rewritten forward.
+	seq := uint64(60)
+	for range 400 {
+		seq++
+		mustApply(t, s, addOp("queue://busy", seq, strings.Repeat("p", 900)))
+		mustApply(t, s, ackOp("queue://busy", seq, ""))
+	}
+	s.runGC(t)
+	if files := segFiles(t, dir); segStart(t, files[0]) == 0 {
+		t.Fatal("the first segment was not rewritten away")
+	}
+	check := func(s *Store) {
+		t.Helper()
+		var got []uint64
+		if err := s.Load(context.Background(), q, "", 0, 0, func(r store.Record) bool {
+			if string(r.Data) != payload(r.Seq) {
+				t.Fatalf("message %d: payload %.20q", r.Seq, r.Data)
+			}
+			got = append(got, r.Seq)
+			return true
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("messages %v, want %v", got, want)
+		}
+	}
+	check(s)
+	s.Close()
+	s = openT(t, opts)
+	defer s.Close()
+	check(s)
 }

@@ -143,6 +143,11 @@ func (s *Store) maybeCompact() error {
 		return nil
 	}
 	r := &request{}
+	// Read through a txn that writes nothing, for its cursor: a segment's
+	// messages mostly follow each other in key order. What it reads may be
+	// a moment old; the writer checks every move again (placeMoves).
+	x := newTxn(s.db, s, 0)
+	defer x.closeCursor()
 	_, corrupt, err := scanSegment(g, 0, func(kind byte, payload []byte, pos uint64) error {
 		ops, err := decodeOps(nil, kind, payload, pos)
 		if err != nil {
@@ -151,12 +156,12 @@ func (s *Store) maybeCompact() error {
 		for _, op := range ops {
 			switch op.kind {
 			case kindAdd, kindMove:
-				raw, err := s.db.Get(msgKey(op.rec.Container, op.rec.Seq), nil)
-				if err == leveldb.ErrNotFound {
-					continue
-				}
+				raw, ok, err := x.get(msgKey(op.rec.Container, op.rec.Seq))
 				if err != nil {
 					return err
+				}
+				if !ok {
+					continue
 				}
 				v, err := decodeMsgVal(raw)
 				if err != nil || v.loc != op.loc {

@@ -212,8 +212,8 @@ type txn struct {
 	// acks, one message after the next -- where a step of an iterator
 	// costs a fraction of a Get. Only the writer changes these keys, and
 	// only when it commits a txn, so the cursor reads what Get would. It
-	// is opened by a get for a key after the one before (lastGet) and
-	// closed with closeCursor. The index holds no key in [curLo, the
+	// is opened by a get for a message shortly after the one before
+	// (lastGet) and closed with closeCursor. The index holds no key in [curLo, the
 	// cursor's key), or none from curLo on when curOK is false.
 	cur     iterator.Iterator
 	curOK   bool
@@ -242,7 +242,7 @@ func (x *txn) get(k []byte) ([]byte, bool, error) {
 	if e, ok := x.over[string(k)]; ok {
 		return e.val, !e.del, nil
 	}
-	ahead := x.lastGet != nil && bytes.Compare(k, x.lastGet) > 0
+	ahead := shortlyAfter(k, x.lastGet)
 	x.lastGet = append(x.lastGet[:0], k...)
 	if x.cur != nil {
 		if v, ok, served := x.cursorGet(k); served {
@@ -269,6 +269,19 @@ func (x *txn) get(k []byte) ([]byte, bool, error) {
 // cursorSteps is how far the cursor walks to a key before a get seeks or
 // asks Get instead.
 const cursorSteps = 8
+
+// shortlyAfter reports whether k is the key of a message shortly after
+// prev's in the same container: where a get seeks the cursor. A seek costs
+// more than a Get (which bloom filters spare most tables), so gets in no
+// such order -- acks out of order, keys of other kinds -- keep to Get.
+func shortlyAfter(k, prev []byte) bool {
+	n := len(k) - 8
+	if n <= 0 || len(prev) != len(k) || !bytes.Equal(k[:n], prev[:n]) {
+		return false
+	}
+	a, b := binary.BigEndian.Uint64(prev[n:]), binary.BigEndian.Uint64(k[n:])
+	return b > a && b-a <= 4*cursorSteps
+}
 
 // cursorGet looks k up by moving the cursor forward from where it stands;
 // served is false when k lies before curLo or too far ahead.
