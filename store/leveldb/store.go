@@ -1350,10 +1350,12 @@ func (s *Store) loadChunk(container, sub string, after uint64, want int) (recs [
 	rng.Start = binaryAppendSeq(prefix, after+1)
 	it := snap.NewIterator(rng, nil)
 	defer it.Release()
+	var locs []recLoc
 	read := 0
 	for it.Next() {
-		if len(recs) >= want || read >= loadChunkBytes {
-			return recs, true, nil
+		if len(locs) >= want || read >= loadChunkBytes {
+			more = true
+			break
 		}
 		raw := it.Value()
 		if sub != "" {
@@ -1369,37 +1371,82 @@ func (s *Store) loadChunk(container, sub string, after uint64, want int) (recs [
 		if err != nil {
 			return nil, false, fmt.Errorf("index entry %q: %w", it.Key(), err)
 		}
-		r, err := s.readRecord(v.loc, v.size)
-		if err != nil {
-			return nil, false, err
-		}
-		recs = append(recs, r)
+		locs = append(locs, recLoc{v.loc, v.size})
 		read += int(v.size)
 	}
-	return recs, false, it.Error()
+	if err := it.Error(); err != nil {
+		return nil, false, err
+	}
+	recs, err = s.readRecords(locs)
+	return recs, more, err
+}
+
+// recLoc is where an ADD payload lies in the journal.
+type recLoc struct {
+	loc  uint64
+	size uint32
+}
+
+// Records that lie close together in one segment (a queue's messages,
+// written one after another) are read with one pread of the span holding
+// them, up to readSpanBytes, as long as what lies between them (other
+// queues' messages, acks) is at most readSpanWaste times what is wanted.
+const (
+	readSpanBytes = 256 << 10
+	readSpanWaste = 2
+)
+
+// readRecords reads the ADD payloads at locs, in order; the caller holds
+// segMu.
+func (s *Store) readRecords(locs []recLoc) ([]store.Record, error) {
+	recs := make([]store.Record, 0, len(locs))
+	var span []byte
+	for i := 0; i < len(locs); {
+		first := locs[i]
+		g := s.findSeg(first.loc)
+		if g == nil {
+			return nil, fmt.Errorf("journal position %d is in no segment", first.loc)
+		}
+		// The run locs[i:j] goes forward in g within one span.
+		end, wanted := first.loc+uint64(first.size), uint64(first.size)
+		j := i + 1
+		for ; j < len(locs); j++ {
+			l := locs[j]
+			e := l.loc + uint64(l.size)
+			if l.loc < end || e-first.loc > readSpanBytes || s.findSeg(l.loc) != g ||
+				e-first.loc > (readSpanWaste+1)*(wanted+uint64(l.size)) {
+				break
+			}
+			end, wanted = e, wanted+uint64(l.size)
+		}
+		n := int(end - first.loc)
+		if cap(span) < n {
+			span = make([]byte, n)
+		}
+		span = span[:n]
+		if _, err := g.f.ReadAt(span, int64(first.loc-g.start)); err != nil {
+			return nil, fmt.Errorf("read journal %s at %d: %w", g.path, first.loc-g.start, err)
+		}
+		for _, l := range locs[i:j] {
+			// Each record gets memory of its own: a message kept long
+			// must not keep a whole span alive.
+			off := l.loc - first.loc
+			buf := append([]byte(nil), span[off:off+uint64(l.size)]...)
+			r, err := decodeAdd(buf)
+			if err != nil {
+				return nil, fmt.Errorf("journal %s at %d: %w", g.path, l.loc-g.start, err)
+			}
+			recs = append(recs, r)
+		}
+		i = j
+	}
+	return recs, nil
 }
 
 func binaryAppendSeq(prefix []byte, seq uint64) []byte {
 	k := make([]byte, len(prefix), len(prefix)+8)
 	copy(k, prefix)
 	return append(k, byte(seq>>56), byte(seq>>48), byte(seq>>40), byte(seq>>32), byte(seq>>24), byte(seq>>16), byte(seq>>8), byte(seq))
-}
-
-// readRecord reads the ADD payload at loc; the caller holds segMu.
-func (s *Store) readRecord(loc uint64, size uint32) (store.Record, error) {
-	g := s.findSeg(loc)
-	if g == nil {
-		return store.Record{}, fmt.Errorf("journal position %d is in no segment", loc)
-	}
-	buf := make([]byte, size)
-	if _, err := g.f.ReadAt(buf, int64(loc-g.start)); err != nil {
-		return store.Record{}, fmt.Errorf("read journal %s at %d: %w", g.path, loc-g.start, err)
-	}
-	r, err := decodeAdd(buf)
-	if err != nil {
-		return store.Record{}, fmt.Errorf("journal %s at %d: %w", g.path, loc-g.start, err)
-	}
-	return r, nil
 }
 
 // Containers lists every container the store has held, with its counts.
