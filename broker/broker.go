@@ -636,6 +636,7 @@ func (b *Broker) recover(ctx context.Context) error {
 		return err
 	}
 	total := 0
+	topicMsgs := false
 	for _, c := range conts {
 		if c.Container == schedulerContainer {
 			continue
@@ -650,17 +651,20 @@ func (b *Broker) recover(ctx context.Context) error {
 			total += int(c.Count)
 			continue
 		}
+		topicMsgs = topicMsgs || c.Count > 0
+	}
+	if topicMsgs {
+		// The store does not count per subscription, and a wildcard or
+		// composite subscription's messages lie in other topics than its
+		// own: every one starts with an estimate the first page-in
+		// corrects.
 		b.mu.RLock()
-		var ds []*durableSub
+		ds := make([]*durableSub, 0, len(b.durables))
 		for _, x := range b.durables {
-			if x.info.Topic == c.Container {
-				ds = append(ds, x)
-			}
+			ds = append(ds, x)
 		}
 		b.mu.RUnlock()
 		for _, x := range ds {
-			// The store does not count per subscription: start with an
-			// estimate the first page-in corrects.
 			b.pageFromStore(x.q, 1)
 		}
 	}

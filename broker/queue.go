@@ -328,7 +328,13 @@ func (q *msgQueue) readBack(after uint64, budget int64) (es []*entry, exhausted 
 		var bytes int64
 		var derr error
 		truncated := false
-		err := st.Load(context.Background(), q.container, q.subKey, after, batch, func(r store.Record) bool {
+		cont := q.container
+		if q.subKey != "" && !tmp {
+			// A durable subscription's messages lie in the topics they were
+			// sent to: several for a wildcard or composite subscription.
+			cont = ""
+		}
+		err := st.Load(context.Background(), cont, q.subKey, after, batch, func(r store.Record) bool {
 			m, err := UnmarshalMessage(r.Data)
 			if err != nil {
 				derr = fmt.Errorf("page in %s seq %d: %w", q.container, r.Seq, err)

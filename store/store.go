@@ -47,7 +47,7 @@ const (
 	OpAdd       OpKind = iota + 1 // store Record
 	OpAck                         // remove Seq from Container (for Sub, if set)
 	OpAddSub                      // create or update the durable subscription Sub
-	OpRemoveSub                   // delete a durable subscription and its pending acks
+	OpRemoveSub                   // delete a durable subscription and what is pending for it, in any container
 )
 
 // Op is one operation of an atomic batch.
@@ -85,7 +85,10 @@ type Store interface {
 	Apply(ops []Op, done func(Position, error))
 	// Load calls fn for each pending record of container (for sub, if set)
 	// with Seq > after, in Seq order, until fn returns false or limit records
-	// were read (limit <= 0 means no limit).
+	// were read (limit <= 0 means no limit). With sub set and container
+	// empty, it reads sub's pending records in every container (a wildcard
+	// or composite subscription's messages lie in the topics they were sent
+	// to), each Record naming its own.
 	Load(ctx context.Context, container, sub string, after uint64, limit int, fn func(Record) bool) error
 	// Containers lists every container holding messages or known to the store.
 	Containers(ctx context.Context) ([]ContainerStats, error)

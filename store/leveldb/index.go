@@ -3,6 +3,7 @@ package leveldb
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"sort"
 
@@ -54,10 +55,29 @@ func msgKey(container string, seq uint64) []byte {
 }
 
 func pendingPrefix(sub, container string) []byte {
-	b := make([]byte, 0, 2+2*binary.MaxVarintLen64+len(sub)+len(container)+8)
+	return appendString(pendingSubPrefix(sub, len(container)), container)
+}
+
+// pendingSubPrefix is the start of every pending key of sub, in whatever
+// topic; room is extra capacity for what the caller appends.
+func pendingSubPrefix(sub string, room int) []byte {
+	b := make([]byte, 0, 2+2*binary.MaxVarintLen64+len(sub)+room+8)
 	b = append(b, pfxPending)
-	b = appendString(b, sub)
-	return appendString(b, container)
+	return appendString(b, sub)
+}
+
+// splitPending returns the topic and seq of a pending key that starts with
+// a prefix of n bytes made by pendingSubPrefix.
+func splitPending(k []byte, n int) (container string, seq uint64, err error) {
+	if len(k) < n+8 {
+		return "", 0, errCorrupt
+	}
+	d := decoder{b: k[n : len(k)-8]}
+	container = d.str()
+	if d.err != nil || d.off != len(d.b) {
+		return "", 0, errCorrupt
+	}
+	return container, seqOfKey(k), nil
 }
 
 func pendingKey(sub, container string, seq uint64) []byte {
@@ -597,19 +617,29 @@ func (x *txn) applyUnsub(op *jop) error {
 	key := op.sub.Key
 	k := subKey(key)
 	raw, ok, err := x.get(k)
-	if err != nil || !ok {
-		return err
-	}
-	old, err := decodeSubVal(raw)
 	if err != nil {
 		return err
 	}
-	x.del(k)
-	x.addLive(old.loc, old.size, -1)
-	x.addRefs(op.loc, append(x.liveSegs(old.segs), x.segs.segOf(old.loc))...)
-	topic := old.info.Topic
-	for _, pk := range x.keysWithPrefix(pendingPrefix(key, topic)) {
-		seq := seqOfKey(pk)
+	if ok {
+		old, err := decodeSubVal(raw)
+		if err != nil {
+			return err
+		}
+		x.del(k)
+		x.addLive(old.loc, old.size, -1)
+		x.addRefs(op.loc, append(x.liveSegs(old.segs), x.segs.segOf(old.loc))...)
+	}
+	// Its pending messages go too, in every topic they were sent to (a
+	// wildcard or composite subscription's lie in several), and even when
+	// its own record is missing: a journal replayed after the segment
+	// holding that record was deleted still names the subscription here,
+	// and the messages added for it since must not come back.
+	prefix := pendingSubPrefix(key, 0)
+	for _, pk := range x.keysWithPrefix(prefix) {
+		topic, seq, err := splitPending(pk, len(prefix))
+		if err != nil {
+			return fmt.Errorf("pending key %q: %w", pk, err)
+		}
 		mk := msgKey(topic, seq)
 		raw, ok, err := x.get(mk)
 		if err != nil {

@@ -952,3 +952,44 @@ func TestLazyBoundAdmitsLargeBatch(t *testing.T) {
 		t.Fatalf("%d messages left, want %d", len(got), maxLazyOps)
 	}
 }
+
+// TestUnsubAfterSubSegmentDeleted: a subscription removal replayed after
+// the segment holding the subscription's own record was deleted still
+// releases the messages added for it, which must not come back when the
+// index is rebuilt from the journal.
+func TestUnsubAfterSubSegmentDeleted(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{Dir: dir, SegmentSize: 8 << 10}
+	s := openT(t, opts)
+	s.noCompact.Store(true)
+	const tp = "topic://x"
+	si := store.SubInfo{Key: "c:s", ClientID: "c", Name: "s", Topic: tp}
+	mustApply(t, s, store.Op{Kind: store.OpAddSub, Sub: si})
+	seq := uint64(0)
+	fill := func() {
+		for range 12 {
+			seq++
+			mustApply(t, s, addOp("queue://busy", seq, strings.Repeat("p", 900)))
+			mustApply(t, s, ackOp("queue://busy", seq, ""))
+		}
+	}
+	fill()
+	seq++
+	mustApply(t, s, addOp(tp, seq, "topic msg", si.Key), addOp("queue://pin", seq+1, "pin"))
+	m := seq
+	seq++
+	fill()
+	mustApply(t, s, store.Op{Kind: store.OpRemoveSub, Sub: store.SubInfo{Key: si.Key}})
+	fill()
+	s.runGC(t)
+	if got := seqs(t, s, tp, ""); len(got) != 0 {
+		t.Fatalf("before rebuild: %v", got)
+	}
+	s.Close()
+	os.RemoveAll(filepath.Join(dir, indexDirName))
+	s = openT(t, opts)
+	defer s.Close()
+	if got := seqs(t, s, tp, ""); len(got) != 0 {
+		t.Fatalf("after rebuild topic message %d resurrected: %v (segments %v)", m, got, segFiles(t, dir))
+	}
+}

@@ -33,6 +33,7 @@ import (
 
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/filter"
+	"github.com/syndtr/goleveldb/leveldb/iterator"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 	"github.com/syndtr/goleveldb/leveldb/util"
 
@@ -1340,6 +1341,14 @@ func (s *Store) loadChunk(container, sub string, after uint64, want int) (recs [
 		return nil, false, err
 	}
 	defer snap.Release()
+	if container == "" && sub != "" {
+		locs, more, err := pendingAllLocs(snap, sub, after, want)
+		if err != nil {
+			return nil, false, err
+		}
+		recs, err = s.readRecords(locs)
+		return recs, more, err
+	}
 	var prefix []byte
 	if sub == "" {
 		prefix = msgPrefix(container)
@@ -1379,6 +1388,87 @@ func (s *Store) loadChunk(container, sub string, after uint64, want int) (recs [
 	}
 	recs, err = s.readRecords(locs)
 	return recs, more, err
+}
+
+// pendingAllLocs finds up to want records pending for sub after seq after,
+// in whatever topic, in seq order: one iterator per topic the subscription
+// has messages in (several for a wildcard or composite subscription),
+// merged.
+func pendingAllLocs(snap *leveldb.Snapshot, sub string, after uint64, want int) (locs []recLoc, more bool, err error) {
+	type head struct {
+		topic string
+		it    iterator.Iterator
+		ok    bool
+		seq   uint64
+	}
+	var heads []*head
+	defer func() {
+		for _, h := range heads {
+			h.it.Release()
+		}
+	}()
+	next := func(h *head) {
+		if h.ok = h.it.Next(); h.ok {
+			h.seq = seqOfKey(h.it.Key())
+		}
+	}
+	prefix := pendingSubPrefix(sub, 0)
+	probe := snap.NewIterator(util.BytesPrefix(prefix), nil)
+	defer probe.Release()
+	for ok := probe.First(); ok; {
+		topic, _, err := splitPending(probe.Key(), len(prefix))
+		if err != nil {
+			return nil, false, fmt.Errorf("pending key %q: %w", probe.Key(), err)
+		}
+		tp := pendingPrefix(sub, topic)
+		rng := util.BytesPrefix(tp)
+		beyond := rng.Limit
+		rng.Start = binaryAppendSeq(tp, after+1)
+		h := &head{topic: topic, it: snap.NewIterator(rng, nil)}
+		heads = append(heads, h)
+		next(h)
+		if beyond == nil {
+			break
+		}
+		ok = probe.Seek(beyond) // the next topic's first key
+	}
+	if err := probe.Error(); err != nil {
+		return nil, false, err
+	}
+	read := 0
+	for {
+		var h *head
+		for _, x := range heads {
+			if x.ok && (h == nil || x.seq < h.seq) {
+				h = x
+			}
+		}
+		if h == nil {
+			break
+		}
+		if len(locs) >= want || read >= loadChunkBytes {
+			return locs, true, nil
+		}
+		raw, err := snap.Get(msgKey(h.topic, h.seq), nil)
+		switch {
+		case err == nil:
+			v, err := decodeMsgVal(raw)
+			if err != nil {
+				return nil, false, fmt.Errorf("index entry for %s seq %d: %w", h.topic, h.seq, err)
+			}
+			locs = append(locs, recLoc{v.loc, v.size})
+			read += int(v.size)
+		case err != leveldb.ErrNotFound:
+			return nil, false, err
+		}
+		next(h)
+	}
+	for _, h := range heads {
+		if err := h.it.Error(); err != nil {
+			return nil, false, err
+		}
+	}
+	return locs, false, nil
 }
 
 // recLoc is where an ADD payload lies in the journal.

@@ -5,6 +5,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sort"
@@ -112,12 +113,13 @@ func (s *Store) apply(op *store.Op) {
 		s.subs[op.Sub.Key] = op.Sub
 	case store.OpRemoveSub:
 		key := op.Sub.Key
-		info, ok := s.subs[key]
-		if !ok {
+		if _, ok := s.subs[key]; !ok {
 			return
 		}
 		delete(s.subs, key)
-		if c := s.conts[info.Topic]; c != nil {
+		// In every container: a wildcard or composite subscription's
+		// messages lie in the topics they were sent to.
+		for _, c := range s.conts {
 			for _, r := range c.recs {
 				if slices.Contains(r.owners, key) {
 					r.owners = slices.DeleteFunc(r.owners, func(o string) bool { return o == key })
@@ -147,29 +149,35 @@ func (s *Store) remove(c *container, r *rec) {
 }
 
 // Load reads pending records in Seq order.
-func (s *Store) Load(ctx context.Context, container, sub string, after uint64, limit int, fn func(store.Record) bool) error {
+func (s *Store) Load(ctx context.Context, name, sub string, after uint64, limit int, fn func(store.Record) bool) error {
 	s.mu.RLock()
-	c := s.conts[container]
-	if c == nil {
-		s.mu.RUnlock()
-		return nil
+	var conts []*container
+	if name == "" && sub != "" {
+		for _, c := range s.conts {
+			conts = append(conts, c)
+		}
+	} else if c := s.conts[name]; c != nil {
+		conts = append(conts, c)
 	}
-	i := sort.Search(len(c.order), func(i int) bool { return c.order[i] > after })
 	var out []store.Record
-	for ; i < len(c.order); i++ {
-		r := c.recs[c.order[i]]
-		if r == nil {
-			continue
-		}
-		if sub != "" && !slices.Contains(r.owners, sub) {
-			continue
-		}
-		out = append(out, r.Record)
-		if limit > 0 && len(out) >= limit {
-			break
+	for _, c := range conts {
+		i := sort.Search(len(c.order), func(i int) bool { return c.order[i] > after })
+		for ; i < len(c.order); i++ {
+			r := c.recs[c.order[i]]
+			if r == nil {
+				continue
+			}
+			if sub != "" && !slices.Contains(r.owners, sub) {
+				continue
+			}
+			out = append(out, r.Record)
 		}
 	}
 	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b store.Record) int { return cmp.Compare(a.Seq, b.Seq) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
 	for _, r := range out {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -716,22 +716,16 @@ func (w *txWriter) apply(op *store.Op) error {
 		}
 	case store.OpRemoveSub:
 		key := op.Sub.Key
-		var topic string
-		err := w.tx.QueryRowContext(w.ctx, d.q("SELECT CONTAINER FROM AMQ_GO_SUBS WHERE SUB_KEY = ?"), key).Scan(&topic)
-		if err == sql.ErrNoRows {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("remove subscription %s: %w", key, err)
-		}
-		// Messages only this subscription still waited for go with it.
-		if _, err := w.exec(d.q("DELETE FROM ACTIVEMQ_MSGS WHERE CONTAINER = ? AND ID IN "+
-			"(SELECT ID FROM AMQ_SUB_PENDING WHERE SUB_KEY = ? AND CONTAINER = ?) AND NOT EXISTS "+
+		// Messages only this subscription still waited for go with it, in
+		// every topic they were sent to (a wildcard or composite
+		// subscription's lie in several).
+		if _, err := w.exec(d.q("DELETE FROM ACTIVEMQ_MSGS WHERE ID IN "+
+			"(SELECT ID FROM AMQ_SUB_PENDING WHERE SUB_KEY = ?) AND NOT EXISTS "+
 			"(SELECT 1 FROM AMQ_SUB_PENDING WHERE AMQ_SUB_PENDING.ID = ACTIVEMQ_MSGS.ID AND AMQ_SUB_PENDING.SUB_KEY <> ?)"),
-			topic, key, topic, key); err != nil {
+			key, key); err != nil {
 			return fmt.Errorf("remove subscription %s: %w", key, err)
 		}
-		if _, err := w.exec(d.q("DELETE FROM AMQ_SUB_PENDING WHERE SUB_KEY = ? AND CONTAINER = ?"), key, topic); err != nil {
+		if _, err := w.exec(d.q("DELETE FROM AMQ_SUB_PENDING WHERE SUB_KEY = ?"), key); err != nil {
 			return fmt.Errorf("remove subscription %s: %w", key, err)
 		}
 		if err := w.removeSubRows(key); err != nil {
@@ -830,8 +824,14 @@ func (s *Store) loadPage(ctx context.Context, container, sub string, after int64
 	if sub == "" {
 		rows, err = s.db.QueryContext(ctx, s.d.q("SELECT ID, PRIORITY, EXPIRATION, MSG FROM ACTIVEMQ_MSGS "+
 			"WHERE CONTAINER = ? AND ID > ? ORDER BY ID LIMIT ?"), container, after, want)
+	} else if container == "" {
+		// Every container: a wildcard or composite subscription's messages
+		// lie in the topics they were sent to.
+		rows, err = s.db.QueryContext(ctx, s.d.q("SELECT m.ID, m.PRIORITY, m.EXPIRATION, m.MSG, m.CONTAINER FROM AMQ_SUB_PENDING p "+
+			"JOIN ACTIVEMQ_MSGS m ON m.ID = p.ID WHERE p.SUB_KEY = ? AND p.ID > ? ORDER BY p.ID LIMIT ?"),
+			sub, after, want)
 	} else {
-		rows, err = s.db.QueryContext(ctx, s.d.q("SELECT m.ID, m.PRIORITY, m.EXPIRATION, m.MSG FROM AMQ_SUB_PENDING p "+
+		rows, err = s.db.QueryContext(ctx, s.d.q("SELECT m.ID, m.PRIORITY, m.EXPIRATION, m.MSG, m.CONTAINER FROM AMQ_SUB_PENDING p "+
 			"JOIN ACTIVEMQ_MSGS m ON m.ID = p.ID WHERE p.SUB_KEY = ? AND p.CONTAINER = ? AND p.ID > ? ORDER BY p.ID LIMIT ?"),
 			sub, container, after, want)
 	}
@@ -844,10 +844,16 @@ func (s *Store) loadPage(ctx context.Context, container, sub string, after int64
 		var id, prio int64
 		var exp sql.NullInt64
 		var data []byte
-		if err := rows.Scan(&id, &prio, &exp, &data); err != nil {
+		dest := []any{&id, &prio, &exp, &data}
+		r := store.Record{Container: container}
+		if sub != "" {
+			dest = append(dest, &r.Container)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("load %s: %w", container, err)
 		}
-		out = append(out, store.Record{Container: container, Seq: uint64(id), Priority: uint8(prio), Expiration: exp.Int64, Data: data})
+		r.Seq, r.Priority, r.Expiration, r.Data = uint64(id), uint8(prio), exp.Int64, data
+		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load %s: %w", container, err)

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store, reopen func(t *testi
 		{"TopicSubs", testTopicSubs},
 		{"Subscriptions", testSubscriptions},
 		{"RemoveSubReleasesPending", testRemoveSubReleases},
+		{"SubAcrossContainers", testSubAcrossContainers},
 		{"BatchAtomic", testBatchAtomic},
 		{"Containers", testContainers},
 		{"LastSeq", testLastSeq},
@@ -395,6 +396,51 @@ func testRemoveSubReleases(t *testing.T, h *harness) {
 	wantSeqs(t, "recreated a", load(t, s, tp, a.Key))
 	apply(t, s, removeSub(b.Key))
 	wantSeqs(t, "all released", load(t, s, tp, ""))
+}
+
+// testSubAcrossContainers: a wildcard subscription's messages lie in the
+// topics they were sent to; loading with no container reads them all in
+// seq order, naming each one's container, across a restart; removing the
+// subscription releases them everywhere.
+func testSubAcrossContainers(t *testing.T, h *harness) {
+	hd := h.fresh(t)
+	s := hd.s
+	const sport, weather, other = "topic://news.sport", "topic://news.weather", "topic://other"
+	w, x := sub("c1", "w", "topic://news.>"), sub("c2", "x", sport)
+	apply(t, s, addSub(w), addSub(x))
+	apply(t, s, add(sport, 1, "s1", w.Key, x.Key), add(weather, 2, "w2", w.Key))
+	apply(t, s, add(other, 3, "o3"), add(sport, 4, "s4", w.Key), add(weather, 5, "w5", w.Key))
+	check := func(what string, s store.Store) {
+		t.Helper()
+		got := load(t, s, "", w.Key)
+		wantSeqs(t, what+": w everywhere", got, 1, 2, 4, 5)
+		conts := mapRecs(got, func(r store.Record) string { return r.Container })
+		if want := []string{sport, weather, sport, weather}; !slices.Equal(conts, want) {
+			t.Fatalf("%s: containers %v, want %v", what, conts, want)
+		}
+		if string(got[1].Data) != "w2" {
+			t.Fatalf("%s: data %q", what, got[1].Data)
+		}
+		wantSeqs(t, what+": w after 2 limit 1", loadFrom(t, s, "", w.Key, 2, 1), 4)
+		wantSeqs(t, what+": w in one topic", load(t, s, weather, w.Key), 2, 5)
+		wantSeqs(t, what+": x everywhere", load(t, s, "", x.Key), 1)
+	}
+	check("before the restart", s)
+	if h.reopen != nil {
+		h.restart(t, hd)
+		s = hd.s
+		check("after the restart", s)
+	}
+
+	apply(t, s, ack(weather, 2, w.Key))
+	wantSeqs(t, "w after an ack", load(t, s, "", w.Key), 1, 4, 5)
+	apply(t, s, removeSub(w.Key))
+	wantSeqs(t, "w removed", load(t, s, "", w.Key))
+	wantSeqs(t, "x keeps its own", load(t, s, "", x.Key), 1)
+	wantSeqs(t, "sport left", load(t, s, sport, ""), 1)
+	wantSeqs(t, "weather left", load(t, s, weather, ""))
+	wantSeqs(t, "other untouched", load(t, s, other, ""), 3)
+	wantStats(t, s, map[string][2]int64{sport: {1, 2}, weather: {0, 0}, other: {1, 2}})
 }
 
 func testBatchAtomic(t *testing.T, h *harness) {
