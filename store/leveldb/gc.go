@@ -145,7 +145,7 @@ func (s *Store) maybeCompact() error {
 	r := &request{}
 	// Read through a txn that writes nothing, for its cursor: a segment's
 	// messages mostly follow each other in key order. What it reads may be
-	// a moment old; the writer checks every move again (placeMoves).
+	// as old as the scan; the writer checks every move again (placeMoves).
 	x := newTxn(s.db, s, 0)
 	defer x.closeCursor()
 	_, corrupt, err := scanSegment(g, 0, func(kind byte, payload []byte, pos uint64) error {

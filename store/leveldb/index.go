@@ -231,7 +231,10 @@ type txn struct {
 	// A cursor serves gets that walk the index in key order -- a consumer's
 	// acks, one message after the next -- where a step of an iterator
 	// costs a fraction of a Get. Only the writer changes these keys, and
-	// only when it commits a txn, so the cursor reads what Get would. It
+	// only when it commits a txn, so in the writer's txns the cursor reads
+	// what Get would. (The segment rewrite's scan reads through a txn of
+	// its own on another goroutine; what it reads may be older, and the
+	// writer checks each move again, see placeMoves.) It
 	// is opened by a get for a message shortly after the one before
 	// (lastGet) and closed with closeCursor. The index holds no key in [curLo, the
 	// cursor's key), or none from curLo on when curOK is false.

@@ -16,6 +16,7 @@ package leveldb
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -1510,19 +1511,28 @@ func (s *Store) readRecords(locs []recLoc) ([]store.Record, error) {
 			end, wanted = e, wanted+uint64(l.size)
 		}
 		n := int(end - first.loc)
-		if cap(span) < n {
-			span = make([]byte, n)
+		alone := j == i+1
+		var buf []byte
+		if alone {
+			buf = make([]byte, n) // the record's own memory
+		} else {
+			if cap(span) < n {
+				span = make([]byte, n)
+			}
+			buf = span[:n]
 		}
-		span = span[:n]
-		if _, err := g.f.ReadAt(span, int64(first.loc-g.start)); err != nil {
+		if _, err := g.f.ReadAt(buf, int64(first.loc-g.start)); err != nil {
 			return nil, fmt.Errorf("read journal %s at %d: %w", g.path, first.loc-g.start, err)
 		}
 		for _, l := range locs[i:j] {
-			// Each record gets memory of its own: a message kept long
-			// must not keep a whole span alive.
 			off := l.loc - first.loc
-			buf := append([]byte(nil), span[off:off+uint64(l.size)]...)
-			r, err := decodeAdd(buf)
+			rec := buf[off : off+uint64(l.size)]
+			if !alone {
+				// Each record gets memory of its own: a message kept long
+				// must not keep a whole span alive.
+				rec = bytes.Clone(rec)
+			}
+			r, err := decodeAdd(rec)
 			if err != nil {
 				return nil, fmt.Errorf("journal %s at %d: %w", g.path, l.loc-g.start, err)
 			}
