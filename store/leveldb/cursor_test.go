@@ -171,16 +171,7 @@ func TestRewriteForwardRun(t *testing.T) {
 	}
 	// Traffic that is all acked fills the rest of the first segment, so the
 	// live run is a small share of it and is rewritten forward.
-	seq := uint64(60)
-	for range 400 {
-		seq++
-		mustApply(t, s, addOp("queue://busy", seq, strings.Repeat("p", 900)))
-		mustApply(t, s, ackOp("queue://busy", seq, ""))
-	}
-	s.runGC(t)
-	if files := segFiles(t, dir); segStart(t, files[0]) == 0 {
-		t.Fatal("the first segment was not rewritten away")
-	}
+	rewriteFirstAway(t, s, dir, 60, 400)
 	check := func(s *Store) {
 		t.Helper()
 		var got []uint64
@@ -269,7 +260,21 @@ func TestLoadReadsSpans(t *testing.T) {
 		}
 		want[c] = keep
 	}
-	for range 300 {
+	rewriteFirstAway(t, s, dir, seq, 300)
+	check(s)
+	s.Close()
+	s = openT(t, opts)
+	defer s.Close()
+	check(s)
+}
+
+// rewriteFirstAway adds and acks n messages of 900 bytes from seq after on,
+// so that the segments they fill are dead, then runs the garbage collector
+// and checks that the first segment's live records were moved forward.
+func rewriteFirstAway(t *testing.T, s *Store, dir string, after uint64, n int) {
+	t.Helper()
+	seq := after
+	for range n {
 		seq++
 		mustApply(t, s, addOp("queue://busy", seq, strings.Repeat("p", 900)))
 		mustApply(t, s, ackOp("queue://busy", seq, ""))
@@ -278,9 +283,4 @@ func TestLoadReadsSpans(t *testing.T) {
 	if files := segFiles(t, dir); segStart(t, files[0]) == 0 {
 		t.Fatal("the first segment was not rewritten away")
 	}
-	check(s)
-	s.Close()
-	s = openT(t, opts)
-	defer s.Close()
-	check(s)
 }
