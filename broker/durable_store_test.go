@@ -15,6 +15,23 @@ import (
 // through a restart of the broker, in order; acked messages stay acked over
 // the next restart, and removing the subscription leaves nothing stored.
 func TestWildcardDurableAcrossRestart(t *testing.T) {
+	durableAcrossRestart(t, "news.>", [][2]string{
+		{"news.sport", "one"}, {"news.weather", "two"}, {"news.sport", "three"}, {"other", "not matched"},
+	})
+}
+
+// TestCompositeDurableAcrossRestart: the same for a durable subscription on
+// a composite name, with a plain and a wildcard member.
+func TestCompositeDurableAcrossRestart(t *testing.T) {
+	durableAcrossRestart(t, "news.sport,alerts.>", [][2]string{
+		{"news.sport", "one"}, {"news.weather", "not matched"}, {"alerts.fire", "two"}, {"news.sport", "three"},
+	})
+}
+
+// durableAcrossRestart subscribes durably to name, sends sends ({topic,
+// body}) while it is offline -- it must receive "one", "two", "three" --
+// and checks them across restarts and the subscription's removal.
+func durableAcrossRestart(t *testing.T, name string, sends [][2]string) {
 	dir := t.TempDir()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var st *leveldb.Store
@@ -43,7 +60,7 @@ func TestWildcardDurableAcrossRestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := c.Subscribe(SubscribeOptions{Dest: TopicDest("news.>"), Prefetch: -1, DurableName: "d"}, false)
+		s, err := c.Subscribe(SubscribeOptions{Dest: TopicDest(name), Prefetch: -1, DurableName: "d"}, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,10 +71,8 @@ func TestWildcardDurableAcrossRestart(t *testing.T) {
 	c, s := durable(b)
 	s.Close()
 	pub, _ := b.NewClient("")
-	for _, m := range []struct{ topic, body string }{
-		{"news.sport", "one"}, {"news.weather", "two"}, {"news.sport", "three"}, {"other", "not matched"},
-	} {
-		send(t, pub, TopicDest(m.topic), m.body, true)
+	for _, m := range sends {
+		send(t, pub, TopicDest(m[0]), m[1], true)
 	}
 	pub.Close()
 	c.Close()
@@ -108,9 +123,11 @@ func TestWildcardDurableAcrossRestart(t *testing.T) {
 			t.Errorf("%s still holds %d messages after the subscription was removed", ct.Container, ct.Count)
 		}
 	}
-	var left []store.Record
-	st.Load(context.Background(), "topic://news.sport", "", 0, 0, func(r store.Record) bool { left = append(left, r); return true })
-	if len(left) != 0 {
-		t.Errorf("records left: %d", len(left))
+	for _, m := range sends {
+		var left []store.Record
+		st.Load(context.Background(), "topic://"+m[0], "", 0, 0, func(r store.Record) bool { left = append(left, r); return true })
+		if len(left) != 0 {
+			t.Errorf("records left in %s: %d", m[0], len(left))
+		}
 	}
 }

@@ -64,7 +64,7 @@ func (b *Broker) newTopicLocked(d Destination, key string) (*topic, bool) {
 			}
 		}
 		for _, ds := range b.durables {
-			if ds.wild && MatchWildcard(ds.pattern, d.Name) {
+			if ds.wild && ds.reaches(d.Name) {
 				t.durables = append(t.durables, ds)
 			}
 		}
@@ -193,9 +193,13 @@ func (b *Broker) detachTopicSub(c *Consumer) {
 // durableSub is a durable topic subscription: it keeps matching persistent
 // messages in the store while its subscriber is away.
 type durableSub struct {
-	b       *Broker
-	info    store.SubInfo
-	pattern string
+	b    *Broker
+	info store.SubInfo
+	// members are the names it subscribes to: one, or the parts of a
+	// composite name (A,B), each a name or a wildcard pattern. wild is set
+	// when that reaches other topics than the one named as the
+	// subscription's own.
+	members []string
 	wild    bool
 	q       *msgQueue
 	sel     Filter
@@ -205,7 +209,11 @@ type durableSub struct {
 
 func (b *Broker) newDurable(si store.SubInfo, t *topic) *durableSub {
 	p := b.policy(t.dest)
-	ds := &durableSub{b: b, info: si, pattern: t.dest.Name, wild: IsWildcard(t.dest.Name), noLocal: si.NoLocal}
+	ds := &durableSub{b: b, info: si, noLocal: si.NoLocal}
+	for _, m := range members(t.dest) {
+		ds.members = append(ds.members, m.Name)
+	}
+	ds.wild = len(ds.members) > 1 || IsWildcard(t.dest.Name)
 	ds.q = newMsgQueue(b, t.dest, si.Topic, si.Key, p)
 	if si.Selector != "" {
 		f, err := b.compile(si.Selector)
@@ -225,10 +233,17 @@ func (b *Broker) attachDurable(ds *durableSub, t *topic) {
 		t.mu.Unlock()
 		return
 	}
+	// The members' topics, made if missing (a topic made later, such as
+	// one a pattern matches, gets it from newTopicLocked).
+	for _, m := range ds.members {
+		if !IsWildcard(m) {
+			b.topic(Destination{Kind: t.dest.Kind, Name: m}, true)
+		}
+	}
 	b.mu.RLock()
 	var ts []*topic
 	for _, x := range b.topics {
-		if !IsWildcard(x.dest.Name) && MatchWildcard(ds.pattern, x.dest.Name) {
+		if ds.reaches(x.dest.Name) {
 			ts = append(ts, x)
 		}
 	}
@@ -238,6 +253,21 @@ func (b *Broker) attachDurable(ds *durableSub, t *topic) {
 		x.durables = append(x.durables, ds)
 		x.mu.Unlock()
 	}
+}
+
+// reaches reports whether messages sent to the topic name are the
+// subscription's, for a subscription that reaches other topics than its
+// own (wild): name is one of its members or matches one of its patterns.
+func (ds *durableSub) reaches(name string) bool {
+	if IsWildcard(name) || strings.Contains(name, ",") {
+		return false // not a topic messages are sent to
+	}
+	for _, m := range ds.members {
+		if MatchWildcard(m, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *Broker) detachDurable(ds *durableSub) {
