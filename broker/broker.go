@@ -654,9 +654,10 @@ func (b *Broker) recover(ctx context.Context) error {
 		topicMsgs = topicMsgs || c.Count > 0
 	}
 	if topicMsgs {
-		// The store does not count per subscription, and a wildcard
-		// subscription's messages lie in other topics than its own: every
-		// one starts with an estimate the first page-in corrects.
+		// The store does not count per subscription, and a wildcard or
+		// composite subscription's messages lie in other topics than its
+		// own: every one starts with an estimate the first page-in
+		// corrects.
 		b.mu.RLock()
 		ds := make([]*durableSub, 0, len(b.durables))
 		for _, x := range b.durables {

@@ -331,7 +331,7 @@ func (q *msgQueue) readBack(after uint64, budget int64) (es []*entry, exhausted 
 		cont := q.container
 		if q.subKey != "" && !tmp {
 			// A durable subscription's messages lie in the topics they were
-			// sent to: several for a wildcard subscription.
+			// sent to: several for a wildcard or composite one.
 			cont = ""
 		}
 		err := st.Load(context.Background(), cont, q.subKey, after, batch, func(r store.Record) bool {

@@ -87,8 +87,8 @@ type Store interface {
 	// with Seq > after, in Seq order, until fn returns false or limit records
 	// were read (limit <= 0 means no limit). With sub set and container
 	// empty, it reads sub's pending records in every container (a wildcard
-	// subscription's messages lie in the topics they were sent to), each
-	// Record naming its own.
+	// or composite subscription's messages lie in the topics they were sent
+	// to), each Record naming its own.
 	Load(ctx context.Context, container, sub string, after uint64, limit int, fn func(Record) bool) error
 	// Containers lists every container holding messages or known to the store.
 	Containers(ctx context.Context) ([]ContainerStats, error)

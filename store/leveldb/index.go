@@ -633,7 +633,7 @@ func (x *txn) applyUnsub(op *jop) error {
 		x.addRefs(op.loc, append(x.liveSegs(old.segs), x.segs.segOf(old.loc))...)
 	}
 	// Its pending messages go too, in every topic they were sent to (a
-	// wildcard subscription's lie in several), and even when
+	// wildcard or composite subscription's lie in several), and even when
 	// its own record is missing: a journal replayed after the segment
 	// holding that record was deleted still names the subscription here,
 	// and the messages added for it since must not come back.

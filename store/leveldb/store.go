@@ -1393,7 +1393,7 @@ func (s *Store) loadChunk(container, sub string, after uint64, want int) (recs [
 
 // pendingAllLocs finds up to want records pending for sub after seq after,
 // in whatever topic, in seq order: one iterator per topic the subscription
-// has messages in (several for a wildcard subscription), merged.
+// has messages in (several for a wildcard or composite one), merged.
 func pendingAllLocs(snap *leveldb.Snapshot, sub string, after uint64, want int) (locs []recLoc, more bool, err error) {
 	type head struct {
 		topic string

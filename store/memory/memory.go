@@ -117,8 +117,8 @@ func (s *Store) apply(op *store.Op) {
 			return
 		}
 		delete(s.subs, key)
-		// In every container: a wildcard subscription's messages lie in
-		// the topics they were sent to.
+		// In every container: a wildcard or composite subscription's
+		// messages lie in the topics they were sent to.
 		for _, c := range s.conts {
 			for _, r := range c.recs {
 				if slices.Contains(r.owners, key) {

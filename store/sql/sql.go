@@ -717,8 +717,8 @@ func (w *txWriter) apply(op *store.Op) error {
 	case store.OpRemoveSub:
 		key := op.Sub.Key
 		// Messages only this subscription still waited for go with it, in
-		// every topic they were sent to (a wildcard subscription's lie in
-		// several).
+		// every topic they were sent to (a wildcard or composite
+		// subscription's lie in several).
 		if _, err := w.exec(d.q("DELETE FROM ACTIVEMQ_MSGS WHERE ID IN "+
 			"(SELECT ID FROM AMQ_SUB_PENDING WHERE SUB_KEY = ?) AND NOT EXISTS "+
 			"(SELECT 1 FROM AMQ_SUB_PENDING WHERE AMQ_SUB_PENDING.ID = ACTIVEMQ_MSGS.ID AND AMQ_SUB_PENDING.SUB_KEY <> ?)"),
@@ -825,8 +825,8 @@ func (s *Store) loadPage(ctx context.Context, container, sub string, after int64
 		rows, err = s.db.QueryContext(ctx, s.d.q("SELECT ID, PRIORITY, EXPIRATION, MSG FROM ACTIVEMQ_MSGS "+
 			"WHERE CONTAINER = ? AND ID > ? ORDER BY ID LIMIT ?"), container, after, want)
 	} else if container == "" {
-		// Every container: a wildcard subscription's messages lie in the
-		// topics they were sent to.
+		// Every container: a wildcard or composite subscription's
+		// messages lie in the topics they were sent to.
 		rows, err = s.db.QueryContext(ctx, s.d.q("SELECT m.ID, m.PRIORITY, m.EXPIRATION, m.MSG, m.CONTAINER FROM AMQ_SUB_PENDING p "+
 			"JOIN ACTIVEMQ_MSGS m ON m.ID = p.ID WHERE p.SUB_KEY = ? AND p.ID > ? ORDER BY p.ID LIMIT ?"),
 			sub, after, want)
