@@ -145,6 +145,28 @@ func members(d Destination) []Destination {
 	return out
 }
 
+// namePatterns are the names a subscription spans: the members of a
+// composite name (A,B), each a name or a wildcard pattern.
+type namePatterns []string
+
+func patternsOf(d Destination) namePatterns {
+	var p namePatterns
+	for _, m := range members(d) {
+		p = append(p, m.Name)
+	}
+	return p
+}
+
+// matches reports whether name is one of the names or matches a pattern.
+func (p namePatterns) matches(name string) bool {
+	for _, x := range p {
+		if MatchWildcard(x, name) {
+			return true
+		}
+	}
+	return false
+}
+
 func (b *Broker) attachTopicSub1(c *Consumer, d Destination) {
 	if IsWildcard(d.Name) {
 		b.mu.Lock()
@@ -195,11 +217,9 @@ func (b *Broker) detachTopicSub(c *Consumer) {
 type durableSub struct {
 	b    *Broker
 	info store.SubInfo
-	// members are the names it subscribes to: one, or the parts of a
-	// composite name (A,B), each a name or a wildcard pattern. wild is set
-	// when that reaches other topics than the one named as the
-	// subscription's own.
-	members []string
+	// members are the names it subscribes to; wild is set when they reach
+	// other topics than the one named as the subscription's own.
+	members namePatterns
 	wild    bool
 	q       *msgQueue
 	sel     Filter
@@ -209,10 +229,7 @@ type durableSub struct {
 
 func (b *Broker) newDurable(si store.SubInfo, t *topic) *durableSub {
 	p := b.policy(t.dest)
-	ds := &durableSub{b: b, info: si, noLocal: si.NoLocal}
-	for _, m := range members(t.dest) {
-		ds.members = append(ds.members, m.Name)
-	}
+	ds := &durableSub{b: b, info: si, members: patternsOf(t.dest), noLocal: si.NoLocal}
 	ds.wild = len(ds.members) > 1 || IsWildcard(t.dest.Name)
 	ds.q = newMsgQueue(b, t.dest, si.Topic, si.Key, p)
 	if si.Selector != "" {
@@ -262,12 +279,7 @@ func (ds *durableSub) reaches(name string) bool {
 	if IsWildcard(name) || strings.Contains(name, ",") {
 		return false // not a topic messages are sent to
 	}
-	for _, m := range ds.members {
-		if MatchWildcard(m, name) {
-			return true
-		}
-	}
-	return false
+	return ds.members.matches(name)
 }
 
 func (b *Broker) detachDurable(ds *durableSub) {

@@ -13,7 +13,7 @@ import (
 type queueGroup struct {
 	mu       sync.Mutex
 	children []*Consumer
-	patterns []string
+	patterns namePatterns
 	closed   bool
 }
 
@@ -51,16 +51,13 @@ func (c *Consumer) child(msgID string) (*Consumer, error) {
 
 // subscribeQueues attaches a parent consumer to every queue it matches.
 func (b *Broker) subscribeQueues(parent *Consumer) {
-	g := &queueGroup{}
-	for _, m := range members(parent.opts.Dest) {
-		g.patterns = append(g.patterns, m.Name)
-	}
+	g := &queueGroup{patterns: patternsOf(parent.opts.Dest)}
 	parent.group = g
 	b.mu.Lock()
 	b.wildQueues = append(b.wildQueues, parent)
 	var qs []*msgQueue
 	for _, q := range b.queues {
-		if q.dest.Kind == Queue && g.matches(q.dest.Name) {
+		if q.dest.Kind == Queue && g.patterns.matches(q.dest.Name) {
 			qs = append(qs, q)
 		}
 	}
@@ -81,15 +78,6 @@ func (b *Broker) subscribeQueues(parent *Consumer) {
 func containsQueue(qs []*msgQueue, q *msgQueue) bool {
 	for _, x := range qs {
 		if x == q {
-			return true
-		}
-	}
-	return false
-}
-
-func (g *queueGroup) matches(name string) bool {
-	for _, p := range g.patterns {
-		if MatchWildcard(p, name) {
 			return true
 		}
 	}
@@ -127,7 +115,7 @@ func (b *Broker) newQueueForWildcards(q *msgQueue) {
 	b.mu.RLock()
 	var ps []*Consumer
 	for _, p := range b.wildQueues {
-		if p.group.matches(q.dest.Name) {
+		if p.group.patterns.matches(q.dest.Name) {
 			ps = append(ps, p)
 		}
 	}

@@ -60,7 +60,6 @@ type conn struct {
 
 type producer struct {
 	id     wire.ProducerId
-	idText string // id.String(), the prefix of its messages' ids
 	wid    *wire.ProducerId
 	dest   broker.Destination
 	window bool // the client counts sent bytes and waits for ProducerAcks

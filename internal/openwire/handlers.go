@@ -243,7 +243,7 @@ func (c *conn) onProducerInfo(v *wire.ProducerInfo) error {
 	if _, dup := c.producers[*v.ProducerID]; dup {
 		return nil
 	}
-	p := &producer{id: *v.ProducerID, idText: v.ProducerID.String(), wid: v.ProducerID, window: v.WindowSize > 0}
+	p := &producer{id: *v.ProducerID, wid: v.ProducerID, window: v.WindowSize > 0}
 	if v.Destination != nil {
 		d, err := toBrokerDest(v.Destination)
 		if err != nil {
@@ -300,7 +300,7 @@ func (c *conn) onMessage(v *wire.Message, f *sentFrame) (answered bool, err erro
 		prod = c.producers[*v.ProducerID]
 	}
 	windowAck := prod != nil && prod.window && !v.ResponseRequired
-	m, err := toBrokerMessage(v, prod)
+	m, err := toBrokerMessage(v)
 	if err != nil {
 		if windowAck {
 			c.send(&wire.ProducerAck{ProducerID: prod.wid, Size: producerAckSize(v)})

@@ -328,10 +328,9 @@ func producerOf(id string) (*wire.ProducerId, int64) {
 // ---- incoming messages ----
 
 // toBrokerMessage builds the broker's model of a message sent by a JMS
-// client, through prod when it is a producer the client registered.
-// Content and marshalled properties are kept as sent; properties are also
-// decoded for selectors and other protocols.
-func toBrokerMessage(wm *wire.Message, prod *producer) (*broker.Message, error) {
+// client. Content and marshalled properties are kept as sent; properties
+// are also decoded for selectors and other protocols.
+func toBrokerMessage(wm *wire.Message) (*broker.Message, error) {
 	dest, err := toBrokerDest(wm.Destination)
 	if err != nil {
 		return nil, err
@@ -357,7 +356,7 @@ func toBrokerMessage(wm *wire.Message, prod *producer) (*broker.Message, error) 
 		WireProps:     wm.MarshalledProperties,
 	}
 	if wm.MessageID != nil {
-		m.ID = messageIDText(wm.MessageID, prod)
+		m.ID = wm.MessageID.String()
 	}
 	if m.ReplyTo, err = toBrokerDest(wm.ReplyTo); err != nil {
 		return nil, fmt.Errorf("reply-to: %w", err)
@@ -376,18 +375,6 @@ func toBrokerMessage(wm *wire.Message, prod *producer) (*broker.Message, error) 
 		return nil, fmt.Errorf("message properties: %w", err)
 	}
 	return m, nil
-}
-
-// messageIDText is id.String(), built from the producer's id text when
-// the message id is that producer's (as the Java client's ids are): one
-// allocation per message instead of the id's parts joined afresh.
-func messageIDText(id *wire.MessageId, prod *producer) string {
-	if id.TextView.Valid || prod == nil || id.ProducerID == nil || *id.ProducerID != prod.id {
-		return id.String()
-	}
-	var b [128]byte
-	s := append(append(b[:0], prod.idText...), ':')
-	return string(strconv.AppendInt(s, id.ProducerSequenceID, 10))
 }
 
 // ---- outgoing messages ----

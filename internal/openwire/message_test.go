@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 	"testing"
 	"unsafe"
 
@@ -82,34 +81,6 @@ func TestProducerOf(t *testing.T) {
 	}
 }
 
-// TestMessageIDText checks the id text built from the producer's against
-// the id's own String, for ids of the producer and for ids that are not.
-func TestMessageIDText(t *testing.T) {
-	pid := wire.ProducerId{ConnectionID: "ID:host-1234-1700000000000-1:5", SessionID: 1, Value: 2}
-	prod := &producer{id: pid, idText: pid.String()}
-	other := pid
-	other.Value = 3
-	long := wire.ProducerId{ConnectionID: "ID:" + strings.Repeat("h", 300), SessionID: 9, Value: 9}
-	for _, tc := range []struct {
-		name string
-		id   wire.MessageId
-		prod *producer
-	}{
-		{"the producer's", wire.MessageId{ProducerID: &pid, ProducerSequenceID: 42}, prod},
-		{"sequence 0", wire.MessageId{ProducerID: &pid}, prod},
-		{"negative sequence", wire.MessageId{ProducerID: &pid, ProducerSequenceID: -7}, prod},
-		{"another producer's", wire.MessageId{ProducerID: &other, ProducerSequenceID: 42}, prod},
-		{"no producer", wire.MessageId{ProducerID: &pid, ProducerSequenceID: 42}, nil},
-		{"no producer id", wire.MessageId{ProducerSequenceID: 42}, prod},
-		{"text view", wire.MessageId{TextView: wire.Str("ID:custom"), ProducerID: &pid, ProducerSequenceID: 42}, prod},
-		{"longer than the stack buffer", wire.MessageId{ProducerID: &long, ProducerSequenceID: 1 << 40}, &producer{id: long, idText: long.String()}},
-	} {
-		if got, want := messageIDText(&tc.id, tc.prod), tc.id.String(); got != want {
-			t.Errorf("%s: %q, want %q", tc.name, got, want)
-		}
-	}
-}
-
 // TestLoggedID checks that an acked id is the logged string when the log
 // has it near its front, and the id's text in every case.
 func TestLoggedID(t *testing.T) {
@@ -142,24 +113,6 @@ func TestLoggedID(t *testing.T) {
 	if got := k.loggedID(text); got != "ID:custom-7" {
 		t.Errorf("text view: %q", got)
 	}
-}
-
-func BenchmarkMessageIDText(b *testing.B) {
-	pid := wire.ProducerId{ConnectionID: "ID:host-1234-1700000000000-1:5", SessionID: 1, Value: 2}
-	prod := &producer{id: pid, idText: pid.String()}
-	id := wire.MessageId{ProducerID: &pid, ProducerSequenceID: 123456}
-	b.Run("String", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			_ = id.String()
-		}
-	})
-	b.Run("fromProducer", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			_ = messageIDText(&id, prod)
-		}
-	})
 }
 
 func TestPropsRoundTrip(t *testing.T) {

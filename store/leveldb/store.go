@@ -1342,59 +1342,63 @@ func (s *Store) loadChunk(container, sub string, after uint64, want int) (recs [
 		return nil, false, err
 	}
 	defer snap.Release()
-	if container == "" && sub != "" {
-		locs, more, err := pendingAllLocs(snap, sub, after, want)
-		if err != nil {
-			return nil, false, err
-		}
-		recs, err = s.readRecords(locs)
-		return recs, more, err
-	}
-	var prefix []byte
-	if sub == "" {
-		prefix = msgPrefix(container)
+	c := locChunk{want: want}
+	if sub != "" {
+		more, err = c.pending(snap, sub, container, after)
 	} else {
-		prefix = pendingPrefix(sub, container)
+		more, err = c.queued(snap, container, after)
 	}
+	if err != nil {
+		return nil, false, err
+	}
+	recs, err = s.readRecords(c.locs)
+	return recs, more, err
+}
+
+// locChunk collects where the records of one loadChunk lie: up to want of
+// them, or fewer once loadChunkBytes are reached.
+type locChunk struct {
+	locs       []recLoc
+	want, read int
+}
+
+func (c *locChunk) full() bool { return len(c.locs) >= c.want || c.read >= loadChunkBytes }
+
+// add takes the record an index value names.
+func (c *locChunk) add(raw []byte) error {
+	v, err := decodeMsgVal(raw)
+	if err != nil {
+		return err
+	}
+	c.locs = append(c.locs, recLoc{v.loc, v.size})
+	c.read += int(v.size)
+	return nil
+}
+
+// queued collects a container's records after seq after, in seq order;
+// more reports that it stopped early.
+func (c *locChunk) queued(snap *leveldb.Snapshot, container string, after uint64) (more bool, err error) {
+	prefix := msgPrefix(container)
 	rng := util.BytesPrefix(prefix)
 	rng.Start = binaryAppendSeq(prefix, after+1)
 	it := snap.NewIterator(rng, nil)
 	defer it.Release()
-	var locs []recLoc
-	read := 0
 	for it.Next() {
-		if len(locs) >= want || read >= loadChunkBytes {
-			more = true
-			break
+		if c.full() {
+			return true, nil
 		}
-		raw := it.Value()
-		if sub != "" {
-			raw, err = snap.Get(msgKey(container, seqOfKey(it.Key())), nil)
-			if err == leveldb.ErrNotFound {
-				continue
-			}
-			if err != nil {
-				return nil, false, err
-			}
+		if err := c.add(it.Value()); err != nil {
+			return false, fmt.Errorf("index entry %q: %w", it.Key(), err)
 		}
-		v, err := decodeMsgVal(raw)
-		if err != nil {
-			return nil, false, fmt.Errorf("index entry %q: %w", it.Key(), err)
-		}
-		locs = append(locs, recLoc{v.loc, v.size})
-		read += int(v.size)
 	}
-	if err := it.Error(); err != nil {
-		return nil, false, err
-	}
-	recs, err = s.readRecords(locs)
-	return recs, more, err
+	return false, it.Error()
 }
 
-// pendingAllLocs finds up to want records pending for sub after seq after,
-// in whatever topic, in seq order: one iterator per topic the subscription
-// has messages in (several for a wildcard or composite one), merged.
-func pendingAllLocs(snap *leveldb.Snapshot, sub string, after uint64, want int) (locs []recLoc, more bool, err error) {
+// pending collects the records pending for sub after seq after, in seq
+// order: in topic, or with topic empty in whatever topic, merging one
+// iterator per topic the subscription has messages in (several for a
+// wildcard or composite one). more reports that it stopped early.
+func (c *locChunk) pending(snap *leveldb.Snapshot, sub, topic string, after uint64) (more bool, err error) {
 	type head struct {
 		topic string
 		it    iterator.Iterator
@@ -1412,14 +1416,9 @@ func pendingAllLocs(snap *leveldb.Snapshot, sub string, after uint64, want int) 
 			h.seq = seqOfKey(h.it.Key())
 		}
 	}
-	prefix := pendingSubPrefix(sub, 0)
-	probe := snap.NewIterator(util.BytesPrefix(prefix), nil)
-	defer probe.Release()
-	for ok := probe.First(); ok; {
-		topic, _, err := splitPending(probe.Key(), len(prefix))
-		if err != nil {
-			return nil, false, fmt.Errorf("pending key %q: %w", probe.Key(), err)
-		}
+	// open starts reading topic's pending keys; it returns the first key
+	// past them.
+	open := func(topic string) []byte {
 		tp := pendingPrefix(sub, topic)
 		rng := util.BytesPrefix(tp)
 		beyond := rng.Limit
@@ -1427,15 +1426,29 @@ func pendingAllLocs(snap *leveldb.Snapshot, sub string, after uint64, want int) 
 		h := &head{topic: topic, it: snap.NewIterator(rng, nil)}
 		heads = append(heads, h)
 		next(h)
-		if beyond == nil {
-			break
+		return beyond
+	}
+	if topic != "" {
+		open(topic)
+	} else {
+		prefix := pendingSubPrefix(sub, 0)
+		probe := snap.NewIterator(util.BytesPrefix(prefix), nil)
+		defer probe.Release()
+		for ok := probe.First(); ok; {
+			t, _, err := splitPending(probe.Key(), len(prefix))
+			if err != nil {
+				return false, fmt.Errorf("pending key %q: %w", probe.Key(), err)
+			}
+			beyond := open(t)
+			if beyond == nil {
+				break
+			}
+			ok = probe.Seek(beyond) // the next topic's first key
 		}
-		ok = probe.Seek(beyond) // the next topic's first key
+		if err := probe.Error(); err != nil {
+			return false, err
+		}
 	}
-	if err := probe.Error(); err != nil {
-		return nil, false, err
-	}
-	read := 0
 	for {
 		var h *head
 		for _, x := range heads {
@@ -1446,29 +1459,26 @@ func pendingAllLocs(snap *leveldb.Snapshot, sub string, after uint64, want int) 
 		if h == nil {
 			break
 		}
-		if len(locs) >= want || read >= loadChunkBytes {
-			return locs, true, nil
+		if c.full() {
+			return true, nil
 		}
 		raw, err := snap.Get(msgKey(h.topic, h.seq), nil)
 		switch {
 		case err == nil:
-			v, err := decodeMsgVal(raw)
-			if err != nil {
-				return nil, false, fmt.Errorf("index entry for %s seq %d: %w", h.topic, h.seq, err)
+			if err := c.add(raw); err != nil {
+				return false, fmt.Errorf("index entry for %s seq %d: %w", h.topic, h.seq, err)
 			}
-			locs = append(locs, recLoc{v.loc, v.size})
-			read += int(v.size)
 		case err != leveldb.ErrNotFound:
-			return nil, false, err
+			return false, err
 		}
 		next(h)
 	}
 	for _, h := range heads {
 		if err := h.it.Error(); err != nil {
-			return nil, false, err
+			return false, err
 		}
 	}
-	return locs, false, nil
+	return false, nil
 }
 
 // recLoc is where an ADD payload lies in the journal.
