@@ -575,6 +575,12 @@ func grepLog(path, word string) string {
 
 // ---- idle connections
 
+// rssSettle is how long a broker is left alone before its resident size is
+// read: amq gives freed heap back to the system after ten quiet seconds (a
+// burst's pages are kept through shorter pauses); ActiveMQ's JVM keeps its
+// heap whatever the wait.
+const rssSettle = 12 * time.Second
+
 func (h *harness) runIdle(ctx context.Context) error {
 	n := 5000
 	h.res.defRow("connections", "idle_kb_per_conn", fmt.Sprintf("%d idle STOMP connections: RSS per connection (KB)", n), "KB", false, false)
@@ -586,7 +592,7 @@ func (h *harness) runIdle(ctx context.Context) error {
 		if err := h.ensureUp(ctx, b, "idle_kb_per_conn"); err != nil {
 			return err
 		}
-		time.Sleep(2 * time.Second)
+		time.Sleep(rssSettle)
 		before, err := b.rssKB()
 		if err != nil {
 			return err
@@ -597,7 +603,7 @@ func (h *harness) runIdle(ctx context.Context) error {
 		conns, oerr := openIdle(ictx, b.stompAddr, n, 32)
 		cancel()
 		took := time.Since(t)
-		time.Sleep(3 * time.Second)
+		time.Sleep(rssSettle)
 		after, rerr := b.rssKB()
 		for _, c := range conns {
 			c.close()
@@ -784,7 +790,7 @@ func (h *harness) backlog(ctx context.Context, b *broker, n int, prefix string) 
 		return fail("fill", err)
 	}
 	h.res.add(rows["fill"].Key, b.key, psum.Rate)
-	time.Sleep(2 * time.Second)
+	time.Sleep(rssSettle)
 	rss1, _ := b.rssKB()
 	rec.Extra["rss_before_kb"], rec.Extra["rss_backlog_kb"] = rss0, rss1
 	h.res.add(rows["rss"].Key, b.key, float64(rss1)/1024)

@@ -11,11 +11,20 @@ import (
 // collects garbage only when the heap has doubled, so after a burst (a
 // backlog filled, a few thousand connections come and gone or opened) the
 // process keeps a resident size well above what it uses. The trimmer
-// watches for a quiet moment in which much could be given back and then
+// watches for a quiet spell in which much could be given back and then
 // collects and returns it at once; under load it does nothing, so it never
 // costs a busy broker.
+//
+// The spell is trimQuietFor long, not one tick: memory given back is
+// faulted in again, zeroed, by the next burst. Bursts of 20,000 64 KB
+// messages three seconds apart took two to three page faults per message
+// that way; kept through the pause (and the pacer's peak with it), under
+// one after the first burst, and the broker's CPU per message fell from 42
+// to 35 us. Allocators that decay their free pages do so over about ten
+// seconds too.
 const (
 	trimEvery     = 500 * time.Millisecond
+	trimQuietFor  = 10 * time.Second
 	trimMinBytes  = 16 << 20 // reclaimable heap worth a collection
 	trimQuietRate = 4 << 20  // allocated per trimEvery: below this is quiet
 )
@@ -51,7 +60,10 @@ func (s *Server) trimLoop(quit <-chan struct{}) {
 	}
 	t := time.NewTicker(trimEvery)
 	defer t.Stop()
-	var lastAllocs, peakGoroutines uint64
+	var (
+		peakGoroutines uint64
+		spell          quietSpell
+	)
 	_, userGOGC := os.LookupEnv("GOGC")
 	defer startGCPacer(userGOGC)()
 	for {
@@ -65,12 +77,26 @@ func (s *Server) trimLoop(quit <-chan struct{}) {
 		objects, live := samples[2].Value.Uint64(), samples[3].Value.Uint64()
 		goroutines := samples[4].Value.Uint64()
 		peakGoroutines = max(peakGoroutines, goroutines)
-		quiet := allocs-lastAllocs < trimQuietRate
-		lastAllocs = allocs
-		if quiet && trimWorth(free, objects, live, peakGoroutines-goroutines) {
+		if spell.long(allocs, time.Now()) && trimWorth(free, objects, live, peakGoroutines-goroutines) {
 			debug.FreeOSMemory()
 			peakGoroutines = goroutines
 			s.log.Debug("returned free heap to the operating system", "free", free, "objects", objects, "live", live)
 		}
 	}
+}
+
+// quietSpell follows the heap's allocation counter from tick to tick.
+type quietSpell struct {
+	lastAllocs uint64
+	since      time.Time // when the last busy tick was; zero before any
+}
+
+// long records the counter at a tick and reports whether the broker has
+// allocated less than trimQuietRate a tick for trimQuietFor.
+func (q *quietSpell) long(allocs uint64, now time.Time) bool {
+	if q.since.IsZero() || allocs-q.lastAllocs >= trimQuietRate {
+		q.since = now
+	}
+	q.lastAllocs = allocs
+	return now.Sub(q.since) >= trimQuietFor
 }

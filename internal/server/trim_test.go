@@ -41,10 +41,10 @@ func TestGCPercentFor(t *testing.T) {
 		{"small live heap", 8 * mb, 8 * mb, 0, 400},                     // 32 MB above 8 MB
 		{"at the headroom", 32 * mb, 32 * mb, 0, 100},                   // the default gives as much
 		{"large live heap", 1024 * mb, 1024 * mb, 0, 100},               // never below the default
-		{"below a recent peak", 10 * mb, 42 * mb, 0, 640},               // goal 74 MB, as at the peak
-		{"tiny, below a recent peak", 2 * mb, 42 * mb, 0, 1850},         // goal 74 MB through the minimum
+		{"below a recent peak", 10 * mb, 42 * mb, 0, 740},               // goal 84 MB, as at the peak
+		{"tiny, below a recent peak", 2 * mb, 42 * mb, 0, 2100},         // goal 84 MB through the minimum
 		{"above the peak passed in", 20 * mb, 10 * mb, 0, 160},          // the live heap is a peak too
-		{"large, below a recent peak", 100 * mb, 120 * mb, 0, 100},      // twice live beats peak + room
+		{"large, below a recent peak", 100 * mb, 120 * mb, 0, 140},      // twice the peak, not twice live
 		{"stacks to scan", 10 * mb, 10 * mb, 6 * mb, 200},               // 10 + 16 x 2 = 42 MB
 		{"stacks larger than the room", 12 * mb, 12 * mb, 54 * mb, 100}, // never below the default
 	} {
@@ -56,13 +56,77 @@ func TestGCPercentFor(t *testing.T) {
 		// GOGC/100, at least 4 MB x GOGC/100; above the target only where
 		// GOGC is at its floor of 100.
 		goal := max(c.live+(c.live+c.scan)*uint64(got)/100, heapMinimumPer100*uint64(got)/100)
-		want := max(max(c.live, c.peak)+gcHeadroom, 2*c.live)
+		peak := max(c.live, c.peak)
+		want := max(peak+gcHeadroom, 2*peak)
 		if got == 100 {
 			want = max(want, 2*c.live+c.scan)
 		}
 		if goal < want*97/100 || goal > want*103/100 {
 			t.Errorf("%s: GOGC %d gives a goal of %d MB, want %d MB", c.name, got, goal/mb, want/mb)
 		}
+	}
+}
+
+// The peak a goal is set from lasts two to four seconds of collections, and
+// a pause with none between two bursts ends one window, not two.
+func TestRecentPeak(t *testing.T) {
+	const mb = 1 << 20
+	var p gcPacer
+	t0 := time.Now()
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	steps := []struct {
+		at   time.Duration
+		live uint64
+		want uint64
+	}{
+		{0, 10 * mb, 10 * mb},
+		{500 * time.Millisecond, 80 * mb, 80 * mb},
+		{1500 * time.Millisecond, 20 * mb, 80 * mb},               // below the peak
+		{3 * time.Second, 15 * mb, 80 * mb},                       // a new window: the last one's peak holds
+		{30 * time.Second, 12 * mb, 15 * mb},                      // after a pause, the last window's peak still counts
+		{30*time.Second + 100*time.Millisecond, 90 * mb, 90 * mb}, // a higher live heap is the peak at once
+		{33 * time.Second, 10 * mb, 90 * mb},                      // one window on
+		{36 * time.Second, 11 * mb, 11 * mb},                      // two windows on: gone
+	}
+	for _, s := range steps {
+		if got := p.recentPeak(s.live, at(s.at)); got != s.want {
+			t.Errorf("at %s with %d MB live: peak %d MB, want %d MB", s.at, s.live/mb, got/mb, s.want/mb)
+		}
+	}
+}
+
+// A quiet spell starts at the last tick that allocated trimQuietRate or
+// more, and is long after trimQuietFor.
+func TestQuietSpell(t *testing.T) {
+	var q quietSpell
+	t0 := time.Now()
+	allocs := uint64(100 << 20)
+	tick := func(i int, alloc uint64) bool {
+		allocs += alloc
+		return q.long(allocs, t0.Add(time.Duration(i)*trimEvery))
+	}
+	n := int(trimQuietFor / trimEvery)
+	if tick(0, 0) {
+		t.Fatal("long at the first tick")
+	}
+	for i := 1; i < n; i++ {
+		if tick(i, trimQuietRate/2) {
+			t.Fatalf("long after %d quiet ticks of %d", i, n)
+		}
+	}
+	if !tick(n, 0) {
+		t.Fatalf("not long after %s of quiet", trimQuietFor)
+	}
+	if tick(n+1, trimQuietRate) {
+		t.Fatal("still long at a busy tick")
+	}
+	for i := n + 2; i < 2*n+1; i++ {
+		if tick(i, 0) {
+			t.Fatalf("long %d ticks after a busy one", i-n-1)
+		}
+	}
+	if !tick(2*n+1, 0) {
+		t.Fatal("not long again")
 	}
 }
 
