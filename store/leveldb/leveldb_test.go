@@ -993,3 +993,46 @@ func TestUnsubAfterSubSegmentDeleted(t *testing.T) {
 		t.Fatalf("after rebuild topic message %d resurrected: %v (segments %v)", m, got, segFiles(t, dir))
 	}
 }
+
+// TestAcksJournaledBeforeIndex: a group of lazy acks is in the journal
+// before the index work starts, so a process killed while the index takes
+// it loses none of the acks: the files as they are at that moment (what a
+// kill -9 leaves) open with every acked message gone, also when the acks
+// span a segment roll.
+func TestAcksJournaledBeforeIndex(t *testing.T) {
+	dir := t.TempDir()
+	const segSize = 64 << 10
+	s := openT(t, Options{Dir: dir, SegmentSize: segSize})
+	const q = "queue://acks"
+	// Messages until the second segment is nearly full, so that the acks
+	// roll it.
+	n := uint64(0)
+	for len(segFiles(t, dir)) < 2 || s.activeSeg().size.Load() < segSize-2000 {
+		n++
+		mustApply(t, s, addOp(q, n, strings.Repeat("m", 100)))
+	}
+	killed := t.TempDir()
+	var once sync.Once
+	afterAckJournal = func() { once.Do(func() { copyDir(t, dir, killed) }) }
+	defer func() { afterAckJournal = nil }()
+	ops := make([]store.Op, 0, n-10)
+	for i := uint64(1); i <= n-10; i++ {
+		ops = append(ops, ackOp(q, i, ""))
+	}
+	segsBefore := len(segFiles(t, dir))
+	ch := make(chan error, 1)
+	s.ApplyLazy(ops, func(_ store.Position, err error) { ch <- err })
+	if err := <-ch; err != nil {
+		t.Fatal(err)
+	}
+	if len(segFiles(t, dir)) == segsBefore {
+		t.Fatal("the acks did not roll a segment; make them larger than what is left of it")
+	}
+	s.Close()
+	s2 := openT(t, Options{Dir: killed, SegmentSize: 64 << 10})
+	defer s2.Close()
+	got := seqs(t, s2, q, "")
+	if len(got) != 10 || got[0] != n-9 {
+		t.Fatalf("after a kill while the acks were indexed, %d messages left (%v...), want the 10 never acked", len(got), got[:min(len(got), 5)])
+	}
+}

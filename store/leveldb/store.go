@@ -102,6 +102,9 @@ type request struct {
 	// lazyOps is how many ops such a request holds against maxLazyOps.
 	lazy    bool
 	lazyOps int
+	// acksOnly: every op is an ack, so the request changes no sequence
+	// number and may be laid out before the index sees it (commit).
+	acksOnly bool
 	// compaction requests carry records to rewrite instead of rec
 	moves    []moveCand
 	subMoves []subCand
@@ -888,7 +891,7 @@ func (s *Store) apply(ops []store.Op, done func(store.Position, error), lazy boo
 		done(0, err)
 		return
 	}
-	r := &request{rec: rec, done: done, lazy: lazy}
+	r := &request{rec: rec, done: done, lazy: lazy, acksOnly: acksOnly(ops)}
 	if lazy {
 		r.lazyOps = s.acquireLazy(len(ops))
 	}
@@ -1095,11 +1098,31 @@ func (s *Store) commit(group []*request) {
 	if !sync && (time.Since(s.syncedAt) > lazySyncEvery || s.pos.Load()-s.syncedEnd > lazySyncBytes) {
 		sync = true
 	}
-	err := s.place(w, x, group)
-	x.closeCursor()
-	if err == nil {
-		err = w.flush(sync)
+	var err error
+	if groupOfAcks(group) {
+		// Acks are written to the journal before the index work, which
+		// takes most of a group's time: a killed process then loses only
+		// the acks still queued for the writer, not the group being
+		// indexed (up to maxLazyOps, each a message delivered again).
+		// Acks change no sequence number, so laying them out first gives
+		// a segment rolled among them the same header.
+		err = s.layout(w, x.lastSeq, group)
+		if err == nil {
+			err = w.flush(sync)
+		}
+		if err == nil {
+			if h := afterAckJournal; h != nil {
+				h()
+			}
+			err = s.applyLaidOut(x, group)
+		}
+	} else {
+		err = s.place(w, x, group)
+		if err == nil {
+			err = w.flush(sync)
+		}
 	}
+	x.closeCursor()
 	s.wbuf = w.buf[:0]
 	if cap(s.wbuf) > 4*maxGroupBytes {
 		s.wbuf = nil
@@ -1164,6 +1187,52 @@ func (s *Store) place(w *groupWriter, x *txn, group []*request) error {
 			return err
 		}
 		r.end = pos + uint64(len(r.rec))
+	}
+	return nil
+}
+
+// acksOnly reports whether every op is an ack.
+func acksOnly(ops []store.Op) bool {
+	for i := range ops {
+		if ops[i].Kind != store.OpAck {
+			return false
+		}
+	}
+	return len(ops) > 0
+}
+
+// groupOfAcks reports whether every request of the group holds acks only.
+func groupOfAcks(group []*request) bool {
+	for _, r := range group {
+		if !r.acksOnly || r.moves != nil || r.subMoves != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// afterAckJournal, when set (by tests), runs after a group of acks is in the
+// journal and before the index has it: the moment a kill loses nothing.
+var afterAckJournal func()
+
+// layout places every request of a group of acks in the journal buffer.
+func (s *Store) layout(w *groupWriter, lastSeq uint64, group []*request) error {
+	for _, r := range group {
+		pos, err := w.place(r.rec, lastSeq)
+		if err != nil {
+			return err
+		}
+		r.end = pos + uint64(len(r.rec))
+	}
+	return nil
+}
+
+// applyLaidOut applies the requests layout placed to the index transaction.
+func (s *Store) applyLaidOut(x *txn, group []*request) error {
+	for _, r := range group {
+		if err := s.applyRecord(x, r.rec, r.end-uint64(len(r.rec))); err != nil {
+			return err
+		}
 	}
 	return nil
 }
