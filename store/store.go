@@ -104,8 +104,9 @@ type Store interface {
 // LazyApplier is implemented by stores that can journal ops without waiting
 // for them to reach the disk: done runs once they are written (visible to
 // Load and ordered before every later Apply), and they become durable with
-// the next synced write. A killed process loses none of them once done has
-// run, only those still queued for the writer; a crash of the machine may
+// the next synced write. A killed process loses none of them once they are
+// written (before done runs, which waits for the index too), only those
+// still queued for the writer; a crash of the machine may
 // also lose the last ones written. The broker uses it for acks, whose loss
 // means a redelivery, never a lost message.
 type LazyApplier interface {
