@@ -11,10 +11,11 @@ import (
 // The collector's pace. With the default GOGC of 100 a broker whose live
 // heap is small (a few MB: no backlog) collects every few MB allocated --
 // over a hundred times a second when 64 KB messages stream through -- and a
-// fifth of its CPU goes to that. So the heap goal is the larger of twice and
-// gcHeadroom above the largest live heap of the last two to four seconds of
-// collections, as GOGC = 100 gives once the live heap is larger than that;
-// the trimmer gives the room back when the broker is quiet.
+// fifth of its CPU goes to that. So the heap goal is the larger of twice the
+// largest live heap of the last two to four seconds of collections and that
+// peak plus gcHeadroom -- what GOGC = 100 gives once the live heap is larger
+// than the headroom; the trimmer gives the room back when the broker is
+// quiet.
 //
 // GOGC is a ratio, so a GOGC fixed for a while multiplies every swing of the
 // live heap: 64 KB messages in flight swing it between 10 and 40 MB many
