@@ -667,7 +667,8 @@ func (k *consumer) loggedID(id *wire.MessageId) string {
 	text := id.AppendTo(buf[:0])
 	k.logMu.Lock()
 	defer k.logMu.Unlock()
-	for _, s := range k.live()[:min(len(k.live()), 8)] {
+	live := k.live()
+	for _, s := range live[:min(len(live), 8)] {
 		if s == string(text) {
 			return s
 		}

@@ -103,7 +103,7 @@ type request struct {
 	lazy    bool
 	lazyOps int
 	// acksOnly: every op is an ack, so the request changes no sequence
-	// number and may be laid out before the index sees it (commit).
+	// number and may be laid out before the index sees it (placeAcksFirst).
 	acksOnly bool
 	// compaction requests carry records to rewrite instead of rec
 	moves    []moveCand
@@ -1100,22 +1100,7 @@ func (s *Store) commit(group []*request) {
 	}
 	var err error
 	if groupOfAcks(group) {
-		// Acks are written to the journal before the index work, which
-		// takes most of a group's time: a killed process then loses only
-		// the acks still queued for the writer, not the group being
-		// indexed (up to maxLazyOps, each a message delivered again).
-		// Acks change no sequence number, so laying them out first gives
-		// a segment rolled among them the same header.
-		err = s.layout(w, x.lastSeq, group)
-		if err == nil {
-			err = w.flush(sync)
-		}
-		if err == nil {
-			if h := afterAckJournal; h != nil {
-				h()
-			}
-			err = s.applyLaidOut(x, group)
-		}
+		err = s.placeAcksFirst(w, x, group, sync)
 	} else {
 		err = s.place(w, x, group)
 		if err == nil {
@@ -1201,10 +1186,11 @@ func acksOnly(ops []store.Op) bool {
 	return len(ops) > 0
 }
 
-// groupOfAcks reports whether every request of the group holds acks only.
+// groupOfAcks reports whether every request of the group holds acks only
+// (a compaction request holds none).
 func groupOfAcks(group []*request) bool {
 	for _, r := range group {
-		if !r.acksOnly || r.moves != nil || r.subMoves != nil {
+		if !r.acksOnly {
 			return false
 		}
 	}
@@ -1215,20 +1201,27 @@ func groupOfAcks(group []*request) bool {
 // journal and before the index has it: the moment a kill loses nothing.
 var afterAckJournal func()
 
-// layout places every request of a group of acks in the journal buffer.
-func (s *Store) layout(w *groupWriter, lastSeq uint64, group []*request) error {
+// placeAcksFirst commits a group of acks to the journal, then to the index
+// transaction -- the reverse of place's order, since the index work takes
+// most of a group's time: a killed process then loses only the acks still
+// queued for the writer, not the group being indexed (up to maxLazyOps,
+// each a message delivered again). Acks change no sequence number, so
+// laying them out before applying them gives a segment rolled among them
+// the same header.
+func (s *Store) placeAcksFirst(w *groupWriter, x *txn, group []*request, sync bool) error {
 	for _, r := range group {
-		pos, err := w.place(r.rec, lastSeq)
+		pos, err := w.place(r.rec, x.lastSeq)
 		if err != nil {
 			return err
 		}
 		r.end = pos + uint64(len(r.rec))
 	}
-	return nil
-}
-
-// applyLaidOut applies the requests layout placed to the index transaction.
-func (s *Store) applyLaidOut(x *txn, group []*request) error {
+	if err := w.flush(sync); err != nil {
+		return err
+	}
+	if h := afterAckJournal; h != nil {
+		h()
+	}
 	for _, r := range group {
 		if err := s.applyRecord(x, r.rec, r.end-uint64(len(r.rec))); err != nil {
 			return err
