@@ -88,7 +88,8 @@ func (s *Subscription) Receive(ctx context.Context) (*Delivery, error) {
 				continue // returned to its queue meanwhile
 			}
 			if s.autoAck {
-				s.cons.AckDelivered([]*Delivery{d}).Release()
+				a := s.cons.AckDelivered([]*Delivery{d})
+				a.Written()
 			}
 			return d, nil
 		case <-ctx.Done():

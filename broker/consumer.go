@@ -3,6 +3,8 @@ package broker
 import (
 	"errors"
 	"fmt"
+
+	"amq/store"
 )
 
 // Deliverer receives deliveries for one consumer. Deliver is called with the
@@ -180,21 +182,21 @@ func (c *Consumer) Ack(msgID string, mode AckMode, tx *Tx, done func(error)) err
 }
 
 // AckDelivered acknowledges deliveries that are being written to the client,
-// for auto-acknowledge subscriptions: ActiveMQ acks them once on the wire.
-// The caller runs Release on what it returns once the write is done (see
-// sendConcurrent); a failed write leaves those senders to the store.
-func (c *Consumer) AckDelivered(ds []*Delivery) Receipts {
+// for auto-acknowledge subscriptions: ActiveMQ acks them once on the wire,
+// so they are gone from the queue at once. What it returns is for after the
+// write (Acked.Written).
+func (c *Consumer) AckDelivered(ds []*Delivery) Acked {
+	a := Acked{b: c.conn.b}
 	if len(ds) == 0 {
-		return nil
+		return a
 	}
 	if c.group != nil {
-		var rs Receipts
 		for _, d := range ds {
 			if d.Consumer != nil && d.Consumer != c {
-				rs = append(rs, d.Consumer.AckDelivered([]*Delivery{d})...)
+				a.Add(d.Consumer.AckDelivered([]*Delivery{d}))
 			}
 		}
-		return rs
+		return a
 	}
 	q := c.q
 	q.mu.Lock()
@@ -206,10 +208,49 @@ func (c *Consumer) AckDelivered(ds []*Delivery) Receipts {
 		}
 	}
 	q.dispatchLocked(&d)
-	rs := d.early
-	d.early = nil
+	a.ops, a.early = d.storeOp, d.early
+	d.storeOp, d.early = nil, nil
 	q.unlock(&d)
-	return rs
+	return a
+}
+
+// Acked is what acknowledging deliveries on the wire leaves until they are
+// written: the acks to journal, and the senders of persistent messages
+// dispatched before their own write ended, whom the client having the
+// messages completes.
+type Acked struct {
+	b     *Broker
+	ops   []store.Op
+	early Receipts
+}
+
+// Add takes o's work into a.
+func (a *Acked) Add(o Acked) {
+	if a.b == nil {
+		a.b = o.b
+	}
+	a.ops = append(a.ops, o.ops...)
+	a.early = append(a.early, o.early...)
+}
+
+// Written journals the acks and completes the senders, once the deliveries
+// are written. Journaled before the write, the acks of a batch that a
+// killed process never wrote would be durable and those messages lost;
+// after it, such a kill hands back at most what was written since.
+func (a *Acked) Written() {
+	a.Failed()
+	a.early.Release()
+	a.early = nil
+}
+
+// Failed journals the acks alone: the write failed, and the messages,
+// gone from their queues, must not come back from the store either. Their
+// senders are left to the store.
+func (a *Acked) Failed() {
+	if a.b != nil && len(a.ops) > 0 {
+		a.b.ackThen(a.ops, nil)
+	}
+	a.ops = nil
 }
 
 // Nack is a poison ack: a persistent message goes straight to the dead-letter

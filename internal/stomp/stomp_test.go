@@ -10,11 +10,14 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"amq/broker"
 	"amq/internal/stomp/frame"
+	"amq/store"
+	"amq/store/memory"
 
 	gostomp "github.com/go-stomp/stomp/v3"
 )
@@ -911,5 +914,85 @@ func TestLargeBodyBacklogInBatches(t *testing.T) {
 		if f.Command != frame.MESSAGE || hdr(f, "x-n") != fmt.Sprint(i) || string(f.Body) != body {
 			t.Fatalf("message %d: %s x-n=%s with a %d-byte body, want %d bytes", i, f.Command, hdr(f, "x-n"), len(f.Body), len(body))
 		}
+	}
+}
+
+// ackCounter counts the acks applied to the store it wraps.
+type ackCounter struct {
+	store.Store
+	acks atomic.Int64
+}
+
+func (s *ackCounter) Apply(ops []store.Op, done func(store.Position, error)) {
+	for _, op := range ops {
+		if op.Kind == store.OpAck {
+			s.acks.Add(1)
+		}
+	}
+	s.Store.Apply(ops, done)
+}
+
+// An auto-ack subscription's acks reach the store once the messages are
+// written, not before: a process killed while a write waits for a slow
+// client must not leave acks for messages the client never got.
+func TestAutoAcksJournaledAfterWrite(t *testing.T) {
+	st := &ackCounter{Store: memory.New()}
+	b, err := broker.New(broker.Config{Name: "test", Logger: testLogger(t), Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(Options{Broker: b, Logger: testLogger(t)})
+	t.Cleanup(func() {
+		s.Close()
+		b.Close()
+	})
+	// A pipe holds nothing: the broker's write of the MESSAGE waits until
+	// the client reads it.
+	client, server := net.Pipe()
+	defer client.Close()
+	go s.ServeConn(server)
+	rd := frame.NewReader(client, frame.Limits{})
+	next := func() *frame.Frame {
+		t.Helper()
+		client.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			f, err := rd.ReadFrame()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f != nil {
+				return f
+			}
+		}
+	}
+	send := func(s string) {
+		t.Helper()
+		client.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(client, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("CONNECT\naccept-version:1.2\nhost:/\n\n\x00")
+	next()
+	send("SEND\ndestination:/queue/a\npersistent:true\nreceipt:r\n\nhello\x00")
+	next()
+	send("SUBSCRIBE\nid:1\ndestination:/queue/a\nack:auto\n\n\x00")
+	// The broker's writer is now blocked writing the MESSAGE to the pipe.
+	time.Sleep(200 * time.Millisecond)
+	if n := st.acks.Load(); n != 0 {
+		t.Fatalf("%d acks journaled before the message was written", n)
+	}
+	if f := next(); f.Command != "MESSAGE" {
+		t.Fatalf("got %s, want MESSAGE", f.Command)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for st.acks.Load() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d acks journaled after the message was written, want 1", st.acks.Load())
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

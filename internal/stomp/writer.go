@@ -94,21 +94,23 @@ func (c *conn) writeLoop() {
 				}
 				autoAck[it.d.Consumer] = append(autoAck[it.d.Consumer], it.d)
 			}
-			var released broker.Receipts
+			var acked broker.Acked
 			for cons, ds := range autoAck {
-				released = append(released, cons.AckDelivered(ds)...)
+				acked.Add(cons.AckDelivered(ds))
 				delete(autoAck, cons)
 			}
 			flushed = end
 			if len(out.Buf) > 0 {
 				if !c.writeFrames(out.Buf, out.Bodies) {
+					acked.Failed()
 					return false
 				}
 				lastWrite = time.Now()
 			}
-			// Persistent messages dispatched before their write ended may
-			// now complete their senders: this client has them.
-			released.Release()
+			// The acks go to the journal now that the client has the
+			// messages, and persistent messages dispatched before their
+			// write ended may complete their senders.
+			acked.Written()
 			out.Reset()
 			return true
 		}

@@ -52,9 +52,10 @@ func (s *Store) deleteDead() error {
 	}
 	var dead []*segment
 	s.mu.Lock()
+	floor := s.floorLocked()
 	for _, g := range list[:len(list)-1] {
 		st := s.segStats[g.start]
-		if st == nil || st.live != 0 || g.start >= s.floor {
+		if st == nil || st.live != 0 || g.start >= floor {
 			continue
 		}
 		free := true
@@ -112,6 +113,16 @@ func (s *Store) deleteDead() error {
 	return nil
 }
 
+// floorLocked is where garbage collection stops: the oldest segment that
+// may still gain records or holds records the index has not seen. s.mu is
+// held.
+func (s *Store) floorLocked() uint64 {
+	if len(s.unindexed) > 0 {
+		return min(s.floor, s.unindexed[0])
+	}
+	return s.floor
+}
+
 // maybeCompact rewrites the live records of the oldest segment into the
 // active one when they are a small share of it, or when they are fewer bytes
 // than the dead segments kept on disk: those hold acks that must outlive the
@@ -136,7 +147,7 @@ func (s *Store) maybeCompact() error {
 			pinned += h.size.Load()
 		}
 	}
-	due := st != nil && st.live > 0 && g.start < s.floor &&
+	due := st != nil && st.live > 0 && g.start < s.floorLocked() &&
 		(st.liveBytes*100 < g.size.Load()*compactPercent || st.liveBytes < pinned)
 	s.mu.Unlock()
 	if !due {

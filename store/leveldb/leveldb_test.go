@@ -1036,3 +1036,54 @@ func TestAcksJournaledBeforeIndex(t *testing.T) {
 		t.Fatalf("after a kill while the acks were indexed, %d messages left (%v...), want the 10 never acked", len(got), got[:min(len(got), 5)])
 	}
 }
+
+// While the indexer works on one group of acks, the acks queued behind it
+// reach the journal: a kill then hands back neither group's messages.
+func TestAcksJournaledWhileIndexing(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, Options{Dir: dir})
+	const q = "queue://acks"
+	const n = 30
+	for i := uint64(1); i <= n; i++ {
+		mustApply(t, s, addOp(q, i, "m"))
+	}
+	journaled := make(chan struct{}, 2)
+	release := make(chan struct{})
+	afterAckJournal = func() { journaled <- struct{}{} }
+	beforeAckIndex = func() { <-release }
+	defer func() { afterAckJournal, beforeAckIndex = nil, nil }()
+	done := make(chan error, 2)
+	apply := func(from, to uint64) {
+		var ops []store.Op
+		for i := from; i <= to; i++ {
+			ops = append(ops, ackOp(q, i, ""))
+		}
+		s.ApplyLazy(ops, func(_ store.Position, err error) { done <- err })
+	}
+	wait := func(what string) {
+		select {
+		case <-journaled:
+		case <-time.After(5 * time.Second):
+			close(release)
+			t.Fatalf("%s not journaled while the indexer held the first group", what)
+		}
+	}
+	apply(1, 10)
+	wait("the first group")
+	apply(11, 20)
+	wait("the second group")
+	killed := t.TempDir()
+	copyDir(t, dir, killed)
+	close(release)
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s2 := openT(t, Options{Dir: killed})
+	defer s2.Close()
+	if got := seqs(t, s2, q, ""); len(got) != n-20 || got[0] != 21 {
+		t.Fatalf("after a kill with two groups of acks journaled and not indexed, %d messages left (%v...), want the %d never acked", len(got), got[:min(len(got), 5)], n-20)
+	}
+}

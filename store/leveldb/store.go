@@ -143,6 +143,10 @@ type Store struct {
 	lazyTurn uint64 // ticket admitted next
 
 	writerDone chan struct{}
+	// indexq carries groups of acks from the writer, which has journaled
+	// them, to the indexer (see indexer); a nil-group item is a barrier.
+	indexq     chan *ackGroup
+	indexDone  chan struct{}
 	quit       chan struct{}
 	gcKick     chan struct{}
 	bg         sync.WaitGroup
@@ -161,15 +165,28 @@ type Store struct {
 	failed   error
 	// floor is the start of the segment that was active when the group
 	// being committed began: that group may still add records to it or to
-	// segments after it, so garbage collection leaves them alone.
-	floor uint64
+	// segments after it. unindexed holds the first segment of each group of
+	// acks journaled and not yet indexed, oldest first. Garbage collection
+	// leaves the lowest of these and the segments after it alone
+	// (floorLocked).
+	floor     uint64
+	unindexed []uint64
 
 	pos     atomic.Uint64
 	lastSeq atomic.Uint64
 	syncAvg atomic.Int64 // recent fsync duration in ns (see groupWait)
 
-	// owned by the writer goroutine
-	wbuf []byte
+	// jmu orders the two ways into the journal: a caller journaling its
+	// acks itself (submit) holds it and finds queued at zero; the writer
+	// appends only for requests it holds, counted in queued until it is
+	// done with them. So one of them at a time owns the journal's tail
+	// (the active segment's end, wbuf, syncedEnd, syncedAt), and records
+	// reach the journal and the indexer in the order they were submitted.
+	jmu    sync.Mutex
+	queued int
+	wbuf   []byte
+	// jops is the indexer's while groups of acks are in flight, the
+	// writer's for a commit of its own (it waits for the indexer first).
 	jops []jop
 	// syncedEnd is the journal position up to which an fsync has made the
 	// journal durable. The index records it, not the end, after a group
@@ -208,6 +225,8 @@ func Open(opts Options) (*Store, error) {
 		segSize:    opts.SegmentSize,
 		reqs:       make(chan *request, queueLen),
 		writerDone: make(chan struct{}),
+		indexq:     make(chan *ackGroup, queueLen),
+		indexDone:  make(chan struct{}),
 		quit:       make(chan struct{}),
 		gcKick:     make(chan struct{}, 1),
 		conts:      map[string]*contStat{},
@@ -230,6 +249,7 @@ func Open(opts Options) (*Store, error) {
 	s.bg.Add(1)
 	go s.gcLoop()
 	go s.writer()
+	go s.indexer()
 	s.kick()
 	return s, nil
 }
@@ -835,9 +855,10 @@ func (s *Store) Apply(ops []store.Op, done func(store.Position, error)) {
 // ApplyLazy journals ops like Apply, but a group made only of lazy requests
 // is written without an fsync; the next synced group makes it durable.
 //
-// The ops queued this way are bounded (maxLazyOps): a caller past the bound
-// waits for the writer, so acks never trail the deliveries they stand for
-// by more than a moment -- a crash then hands back few messages twice.
+// A request of acks alone is journaled in the caller's goroutine when
+// nothing is queued ahead of it (journalNow). The ops not yet indexed are
+// bounded (maxLazyOps): a caller past the bound waits for the index, so a
+// restart replays little.
 func (s *Store) ApplyLazy(ops []store.Op, done func(store.Position, error)) {
 	s.apply(ops, done, true)
 }
@@ -849,8 +870,8 @@ const (
 	lazySyncBytes = 4 << 20
 )
 
-// maxLazyOps bounds the lazily applied ops waiting for the writer: about
-// 30-50 ms of its work.
+// maxLazyOps bounds the lazily applied ops not yet indexed: about 30-50 ms
+// of the index's work.
 const maxLazyOps = 8192
 
 // acquireLazy waits until n more ops fit under maxLazyOps (a request larger
@@ -870,6 +891,28 @@ func (s *Store) acquireLazy(n int) int {
 	s.lazyMu.Unlock()
 	s.lazyCond.Broadcast() // the next in turn may fit too
 	return n
+}
+
+// chargeLazy counts n ops (at most the bound) against maxLazyOps without
+// waiting: their acks are journaled at once, and waitLazy paces the caller
+// after.
+func (s *Store) chargeLazy(n int) int {
+	n = min(n, maxLazyOps)
+	s.lazyMu.Lock()
+	s.lazyOps += n
+	s.lazyMu.Unlock()
+	return n
+}
+
+// waitLazy waits until the lazy ops are within maxLazyOps and no caller of
+// acquireLazy is waiting for its turn (which would otherwise wait for good
+// behind a stream of charged ones).
+func (s *Store) waitLazy() {
+	s.lazyMu.Lock()
+	for s.lazyOps > maxLazyOps || s.lazyTurn != s.lazyNext {
+		s.lazyCond.Wait()
+	}
+	s.lazyMu.Unlock()
 }
 
 func (s *Store) releaseLazy(n int) {
@@ -892,6 +935,17 @@ func (s *Store) apply(ops []store.Op, done func(store.Position, error), lazy boo
 		return
 	}
 	r := &request{rec: rec, done: done, lazy: lazy, acksOnly: acksOnly(ops)}
+	if lazy && r.acksOnly {
+		switch s.journalNow(r, len(ops)) {
+		case journaled:
+			// Journaled first, then paced behind the index.
+			s.waitLazy()
+			return
+		case closed:
+			done(0, store.ErrClosed)
+			return
+		}
+	}
 	if lazy {
 		r.lazyOps = s.acquireLazy(len(ops))
 	}
@@ -901,18 +955,69 @@ func (s *Store) apply(ops []store.Op, done func(store.Position, error), lazy boo
 	}
 }
 
+type journalNowResult int
+
+const (
+	notNow journalNowResult = iota
+	journaled
+	closed
+)
+
+// journalNow journals a lazy request of acks in the caller's goroutine when
+// nothing is queued ahead of it. An ack reaches the journal within moments
+// of being applied, instead of waiting behind the writer's and the index's
+// work for a group: thousands of them when a consumer drains a backlog at
+// full speed, each a message delivered again if the process is killed.
+// (A sync that is due is left to the writer: the caller is a connection's
+// writer, which must not wait for the disk.)
+func (s *Store) journalNow(r *request, ops int) journalNowResult {
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return closed
+	}
+	s.jmu.Lock()
+	defer s.jmu.Unlock()
+	if s.queued > 0 || len(s.indexq) >= cap(s.indexq)/2 || s.syncDue() {
+		return notNow
+	}
+	r.lazyOps = s.chargeLazy(ops)
+	s.journalAcks([]*request{r})
+	return journaled
+}
+
+// enqueue queues r for the writer.
 func (s *Store) enqueue(r *request) bool {
 	s.closeMu.RLock()
 	defer s.closeMu.RUnlock()
 	if s.closed {
 		return false
 	}
+	s.jmu.Lock()
+	s.queued++
+	s.jmu.Unlock()
 	s.reqs <- r
 	return true
 }
 
+// dequeued ends the writer's hold on the journal's tail for n requests
+// (see Store.queued).
+func (s *Store) dequeued(n int) {
+	s.jmu.Lock()
+	s.queued -= n
+	s.jmu.Unlock()
+}
+
+// writer lays out and journals what Apply and ApplyLazy queue, in groups.
+// A group holding only acks goes on to the indexer once it is in the
+// journal; any other group is committed here, index and all, after the
+// indexer has caught up.
 func (s *Store) writer() {
 	defer close(s.writerDone)
+	defer func() {
+		close(s.indexq)
+		<-s.indexDone
+	}()
 	group := make([]*request, 0, 64)
 	// expect is the most synced requests one of the last few synced groups
 	// released: their callers (producers waiting for a receipt) are likely
@@ -975,19 +1080,91 @@ func (s *Store) writer() {
 				break drain
 			}
 		}
-		s.commit(group)
+		if groupOfAcks(group) {
+			// The indexer owns the group from here.
+			s.journalAcks(group)
+			s.dequeued(len(group))
+			group = make([]*request, 0, 64)
+		} else {
+			s.waitIndexer()
+			s.commit(group)
+			s.dequeued(len(group))
+			s.releaseGroup(group)
+			clear(group)
+		}
 		if synced > 0 {
 			recent[next] = synced
 			next = (next + 1) % len(recent)
 			expect = slices.Max(recent[:])
 		}
-		lazyOps := 0
-		for _, r := range group {
-			lazyOps += r.lazyOps
-		}
-		s.releaseLazy(lazyOps)
-		clear(group)
 	}
+}
+
+// releaseGroup gives back what a committed group held against maxLazyOps.
+func (s *Store) releaseGroup(group []*request) {
+	lazyOps := 0
+	for _, r := range group {
+		lazyOps += r.lazyOps
+	}
+	s.releaseLazy(lazyOps)
+}
+
+// ackGroup is a group of acks in the journal on its way to the index.
+type ackGroup struct {
+	reqs   []*request
+	sync   bool     // journaled with an fsync
+	synced uint64   // the journal position durable once it was written
+	active *segment // the segment its last record went to
+	rolled bool
+	err    error // the journal write failed: the group fails as it is
+
+	barrier chan struct{} // set on a barrier item instead of the above
+}
+
+// indexer indexes the groups of acks journaled by the writer or by their
+// callers, in the order they were journaled, as many as are waiting in one
+// index transaction. With the index work (most of a group's time) off the
+// path into the journal, acks are in the journal within moments of being
+// applied even while a consumer drains a backlog at full speed.
+func (s *Store) indexer() {
+	defer close(s.indexDone)
+	var batch []*ackGroup
+	for g := range s.indexq {
+		batch = append(batch[:0], g)
+	more:
+		for len(batch) < maxGroupOps && g.barrier == nil {
+			select {
+			case g = <-s.indexq:
+				if g == nil {
+					break more
+				}
+				batch = append(batch, g)
+			default:
+				break more
+			}
+		}
+		acks := batch
+		if g != nil && g.barrier != nil {
+			acks = batch[:len(batch)-1]
+		}
+		if len(acks) > 0 {
+			s.indexAcks(acks)
+		}
+		if g != nil && g.barrier != nil {
+			close(g.barrier)
+		}
+		clear(batch)
+	}
+}
+
+// waitIndexer returns once the indexer has indexed every group handed to
+// it: a group that adds messages or rewrites a segment reads the index and
+// moves sequence numbers, so it is committed against an index that has
+// every earlier record.
+func (s *Store) waitIndexer() {
+	b := make(chan struct{})
+	s.indexq <- &ackGroup{barrier: b}
+	<-b
 }
 
 // groupWait is how long the writer waits for the rest of a group: about one
@@ -1072,58 +1249,129 @@ func (s *Store) activeSeg() *segment {
 	return s.segs[len(s.segs)-1]
 }
 
+// commit journals and indexes a group that the index must see in the
+// order of its records (see waitIndexer).
 func (s *Store) commit(group []*request) {
-	s.mu.Lock()
-	failed := s.failed
-	s.mu.Unlock()
-	if failed != nil {
-		for _, r := range group {
-			r.done(0, failed)
-		}
+	if err := s.failure(); err != nil {
+		failAll(group, err)
 		return
 	}
 	x := newTxn(s.db, s, s.lastSeq.Load())
 	x.known = s.knownContainer
-	w := &groupWriter{s: s, active: s.activeSeg(), buf: s.wbuf[:0]}
+	w := s.newGroupWriter()
 	s.mu.Lock()
 	s.floor = w.active.start
 	s.mu.Unlock()
-	sync := false
-	for _, r := range group {
-		sync = sync || !r.lazy
-	}
-	// A long stream of lazy groups (a consumer draining a backlog) is
-	// synced now and then all the same, so the position the index names
-	// (syncedEnd) keeps up and a restart replays little.
-	if !sync && (time.Since(s.syncedAt) > lazySyncEvery || s.pos.Load()-s.syncedEnd > lazySyncBytes) {
-		sync = true
-	}
-	var err error
-	if groupOfAcks(group) {
-		err = s.placeAcksFirst(w, x, group, sync)
-	} else {
-		err = s.place(w, x, group)
-		if err == nil {
-			err = w.flush(sync)
-		}
-	}
-	x.closeCursor()
-	s.wbuf = w.buf[:0]
-	if cap(s.wbuf) > 4*maxGroupBytes {
-		s.wbuf = nil
-	}
-	end := w.active.end()
+	sync := s.needsSync(group)
+	err := s.place(w, x, group)
 	if err == nil {
-		// After a group written without an fsync, the index reflects
-		// records the disk may not hold yet. It names the synced position
-		// as the one it reflects, so that if the machine crashes and the
-		// index reached the disk before the journal, replay starts there
-		// instead of the index being found ahead of the journal and
-		// rebuilt; the records replayed twice are acks, which apply once.
-		applied := end
-		if !sync && !s.opts.NoSync {
-			applied = s.syncedEnd
+		err = w.flush(sync)
+	}
+	s.keepBuffer(w)
+	end := w.active.end()
+	// After a group written without an fsync, the index reflects records
+	// the disk may not hold yet. It names the synced position as the one
+	// it reflects, so that if the machine crashes and the index reached
+	// the disk before the journal, replay starts there instead of the
+	// index being found ahead of the journal and rebuilt; the records
+	// replayed twice are acks, which apply once.
+	applied := end
+	if !sync && !s.opts.NoSync {
+		applied = s.syncedEnd
+	}
+	s.finish(x, group, err, end, applied, w.active.start, w.rolled)
+}
+
+// journalAcks writes a group of acks to the journal and hands it to the
+// indexer; the writer calls it, or journalNow with s.jmu held. Acks change
+// no sequence number, so their layout does not depend on the index, and a
+// segment rolled among them gets the header it would get after they are
+// indexed.
+func (s *Store) journalAcks(group []*request) {
+	g := &ackGroup{reqs: group}
+	w := s.newGroupWriter()
+	s.mu.Lock()
+	s.unindexed = append(s.unindexed, w.active.start)
+	s.mu.Unlock()
+	if g.err = s.failure(); g.err != nil {
+		s.indexq <- g
+		return
+	}
+	g.sync = s.needsSync(group)
+	for _, r := range group {
+		pos, err := w.place(r.rec, s.lastSeq.Load())
+		if err != nil {
+			g.err = err
+			break
 		}
+		r.end = pos + uint64(len(r.rec))
+	}
+	if g.err == nil {
+		g.err = w.flush(g.sync)
+	}
+	s.keepBuffer(w)
+	g.synced, g.active, g.rolled = s.syncedEnd, w.active, w.rolled
+	if g.err != nil {
+		// Refuse what is queued behind it at once, not once indexed.
+		s.fail(g.err)
+	} else if h := afterAckJournal; h != nil {
+		h()
+	}
+	s.indexq <- g
+}
+
+// indexAcks indexes groups of acks that are in the journal, in one index
+// transaction.
+func (s *Store) indexAcks(groups []*ackGroup) {
+	if h := beforeAckIndex; h != nil {
+		h()
+	}
+	var reqs []*request
+	var last *ackGroup
+	rolled := false
+	for _, g := range groups {
+		err := g.err
+		if err == nil {
+			err = s.failure()
+		}
+		if err != nil {
+			failAll(g.reqs, err)
+			continue
+		}
+		reqs = append(reqs, g.reqs...)
+		last = g
+		rolled = rolled || g.rolled
+	}
+	if last != nil {
+		x := newTxn(s.db, s, s.lastSeq.Load())
+		x.known = s.knownContainer
+		var err error
+		for _, r := range reqs {
+			if err = s.applyRecord(x, r.rec, r.end-uint64(len(r.rec))); err != nil {
+				break
+			}
+		}
+		// As in commit, and the last group's figures cover the earlier ones.
+		end := reqs[len(reqs)-1].end
+		applied := end
+		if !last.sync && !s.opts.NoSync {
+			applied = last.synced
+		}
+		s.finish(x, reqs, err, end, applied, last.active.start, rolled)
+	}
+	s.mu.Lock()
+	s.unindexed = s.unindexed[len(groups):]
+	s.mu.Unlock()
+	for _, g := range groups {
+		s.releaseGroup(g.reqs)
+	}
+}
+
+// finish writes a group's index transaction, which reflects the journal up
+// to applied, and completes the group's requests.
+func (s *Store) finish(x *txn, group []*request, err error, end, applied, active uint64, rolled bool) {
+	x.closeCursor()
+	if err == nil {
 		x.batch.Put(keyApplied, uvarintValue(applied))
 		x.batch.Put(keyLastSeq, uvarintValue(x.lastSeq))
 		if werr := s.db.Write(&x.batch, nil); werr != nil {
@@ -1131,16 +1379,11 @@ func (s *Store) commit(group []*request) {
 		}
 	}
 	if err != nil {
-		s.log.Error("journal write failed; the store refuses further writes", "dir", s.dir, "err", err)
-		s.mu.Lock()
-		s.failed = err
-		s.mu.Unlock()
-		for _, r := range group {
-			r.done(0, err)
-		}
+		s.fail(err)
+		failAll(group, err)
 		return
 	}
-	kick := s.publish(x, w.active.start) || w.rolled
+	kick := s.publish(x, active) || rolled
 	s.lastSeq.Store(x.lastSeq)
 	s.pos.Store(end)
 	s.groups.Add(1)
@@ -1152,6 +1395,64 @@ func (s *Store) commit(group []*request) {
 		s.kick()
 	}
 }
+
+// failure is the error that stopped the store's writes, or nil.
+func (s *Store) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failed
+}
+
+// fail stops the store's writes for good after err.
+func (s *Store) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failed == nil {
+		s.log.Error("journal write failed; the store refuses further writes", "dir", s.dir, "err", err)
+		s.failed = err
+	}
+}
+
+func failAll(group []*request, err error) {
+	for _, r := range group {
+		r.done(0, err)
+	}
+}
+
+func (s *Store) newGroupWriter() *groupWriter {
+	return &groupWriter{s: s, active: s.activeSeg(), buf: s.wbuf[:0]}
+}
+
+// keepBuffer keeps a group's journal buffer for the next, unless a large
+// group grew it far beyond the usual.
+func (s *Store) keepBuffer(w *groupWriter) {
+	s.wbuf = w.buf[:0]
+	if cap(s.wbuf) > 4*maxGroupBytes {
+		s.wbuf = nil
+	}
+}
+
+// needsSync reports whether the group's journal write is synced: when it
+// holds a request that is not lazy, or when a long stream of lazy groups (a
+// consumer draining a backlog) has gone unsynced for a while, so that the
+// position the index names (syncedEnd) keeps up and a restart replays
+// little.
+func (s *Store) needsSync(group []*request) bool {
+	for _, r := range group {
+		if !r.lazy {
+			return true
+		}
+	}
+	return s.syncDue()
+}
+
+// syncDue reports whether lazy groups have gone unsynced long enough.
+func (s *Store) syncDue() bool {
+	return time.Since(s.syncedAt) > lazySyncEvery || s.journalEnd()-s.syncedEnd > lazySyncBytes
+}
+
+// journalEnd is where the writer appends next.
+func (s *Store) journalEnd() uint64 { return s.activeSeg().end() }
 
 // place lays out every request of the group and applies it to the index
 // transaction.
@@ -1198,37 +1499,12 @@ func groupOfAcks(group []*request) bool {
 }
 
 // afterAckJournal, when set (by tests), runs after a group of acks is in the
-// journal and before the index has it: the moment a kill loses nothing.
+// journal and before the indexer has it: the moment a kill loses nothing.
 var afterAckJournal func()
 
-// placeAcksFirst commits a group of acks to the journal, then to the index
-// transaction -- the reverse of place's order, since the index work takes
-// most of a group's time: a killed process then loses only the acks still
-// queued for the writer, not the group being indexed (up to maxLazyOps,
-// each a message delivered again). Acks change no sequence number, so
-// laying them out before applying them gives a segment rolled among them
-// the same header.
-func (s *Store) placeAcksFirst(w *groupWriter, x *txn, group []*request, sync bool) error {
-	for _, r := range group {
-		pos, err := w.place(r.rec, x.lastSeq)
-		if err != nil {
-			return err
-		}
-		r.end = pos + uint64(len(r.rec))
-	}
-	if err := w.flush(sync); err != nil {
-		return err
-	}
-	if h := afterAckJournal; h != nil {
-		h()
-	}
-	for _, r := range group {
-		if err := s.applyRecord(x, r.rec, r.end-uint64(len(r.rec))); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// beforeAckIndex, when set (by tests), runs as the indexer takes up a group
+// of acks.
+var beforeAckIndex func()
 
 func (s *Store) applyRecord(x *txn, rec []byte, pos uint64) error {
 	kind, payload, _, ok := checkRecord(rec)
