@@ -532,7 +532,7 @@ func (b *Broker) deadLetter(q *msgQueue, e *entry, cause string, expired bool) {
 	} else {
 		b.advise(&Advisory{Type: "MessageDLQd", Dest: origDest, MessageID: m.ID})
 	}
-	if keep && dls.isDLQ(origDest) {
+	if keep && dls.IsDLQ(origDest) {
 		b.log.Warn("dropping dead letter of a dead-letter queue", "destination", origDest.String(), "message", m.ID, "cause", cause)
 		keep = false
 	}

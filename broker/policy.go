@@ -60,6 +60,8 @@ type DeadLetterStrategy struct {
 	Individual           bool   // individualDeadLetterStrategy
 	QueuePrefix          string // ActiveMQ.DLQ.Queue.
 	TopicPrefix          string // ActiveMQ.DLQ.Topic.
+	QueueSuffix          string // appended after the name: "" + ORDERS + ".DLQ"
+	TopicSuffix          string
 	SharedQueue          string // ActiveMQ.DLQ
 	ProcessExpired       bool
 	ProcessNonPersistent bool
@@ -110,9 +112,9 @@ func DefaultPolicy() Policy {
 func (s *DeadLetterStrategy) dlqFor(d Destination) Destination {
 	if s.Individual {
 		if d.IsTopic() {
-			return QueueDest(s.TopicPrefix + d.Name)
+			return QueueDest(s.TopicPrefix + d.Name + s.TopicSuffix)
 		}
-		return QueueDest(s.QueuePrefix + d.Name)
+		return QueueDest(s.QueuePrefix + d.Name + s.QueueSuffix)
 	}
 	name := s.SharedQueue
 	if name == "" {
@@ -121,9 +123,10 @@ func (s *DeadLetterStrategy) dlqFor(d Destination) Destination {
 	return QueueDest(name)
 }
 
-// isDLQName reports whether a queue name looks like a dead-letter queue, so
-// dead letters of a DLQ are never routed back into one.
-func (s *DeadLetterStrategy) isDLQ(d Destination) bool {
+// IsDLQ reports whether a queue name looks like a dead-letter queue, so
+// dead letters of a DLQ are never routed back into one (and the console
+// can flag it).
+func (s *DeadLetterStrategy) IsDLQ(d Destination) bool {
 	if !d.IsQueue() {
 		return false
 	}
@@ -132,8 +135,16 @@ func (s *DeadLetterStrategy) isDLQ(d Destination) bool {
 		shared = "ActiveMQ.DLQ"
 	}
 	return d.Name == shared || strings.HasPrefix(d.Name, "ActiveMQ.DLQ") ||
-		(s.QueuePrefix != "" && strings.HasPrefix(d.Name, s.QueuePrefix)) ||
-		(s.TopicPrefix != "" && strings.HasPrefix(d.Name, s.TopicPrefix))
+		affixed(d.Name, s.QueuePrefix, s.QueueSuffix) || affixed(d.Name, s.TopicPrefix, s.TopicSuffix)
+}
+
+// affixed reports whether name carries an individual DLQ's prefix and
+// suffix; with both empty nothing marks a DLQ by its name.
+func affixed(name, prefix, suffix string) bool {
+	if prefix == "" && suffix == "" {
+		return false
+	}
+	return strings.HasPrefix(name, prefix) && strings.HasSuffix(name, suffix)
 }
 
 // Delay returns the wait before redelivery number n (1-based).

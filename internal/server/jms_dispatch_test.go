@@ -458,6 +458,41 @@ func TestJMSDLQNoLoopIndividual(t *testing.T) {
 	}
 }
 
+// individualDeadLetterStrategy with queuePrefix="" and queueSuffix=".DLQ"
+// (the ORDERS -> ORDERS.DLQ naming many sites use) puts dead letters in
+// <queue>.DLQ, and dead letters of that DLQ are not dead-lettered again.
+func TestJMSIndividualDLQSuffix(t *testing.T) {
+	t.Parallel()
+	s := startJMS(t, "", `
+    <destinationPolicy><policyMap><policyEntries>
+      <policyEntry queue=">">
+        <deadLetterStrategy><individualDeadLetterStrategy queuePrefix="" queueSuffix=".DLQ"/></deadLetterStrategy>
+      </policyEntry>
+    </policyEntries></policyMap></destinationPolicy>`)
+	c := s.dial(t, "suffix")
+	c.subscribe("o", "/queue/ORDERS", "ack", "client-individual")
+	c.sendR("/queue/ORDERS", "poison", "persistent", "true")
+	c.nack(c.msg("o"))
+	jmsEventually(t, "ORDERS.DLQ to get the dead letter", func() bool { return s.queueSize("ORDERS.DLQ") == 1 })
+	c.noMsg("o", jmsQuiet)
+	if n := s.queueSize("ORDERS"); n != 0 {
+		t.Fatalf("dead letter went back to ORDERS (size %d)", n)
+	}
+	c.subscribe("d", "/queue/ORDERS.DLQ", "ack", "client-individual")
+	m := c.msg("d")
+	if jmsHdr(m, "original-destination") != "/queue/ORDERS" {
+		t.Errorf("original-destination %q", jmsHdr(m, "original-destination"))
+	}
+	c.nack(m)
+	c.noMsg("d", jmsQuiet)
+	if s.hasQueue("ORDERS.DLQ.DLQ") {
+		t.Fatalf("dead letter of ORDERS.DLQ went to ORDERS.DLQ.DLQ")
+	}
+	if n := s.queueSize("ORDERS.DLQ"); n != 0 {
+		t.Fatalf("ORDERS.DLQ size %d", n)
+	}
+}
+
 // Message groups stick to one consumer; the first message of a group to a
 // consumer says so; JMSXGroupSeq -1 closes the group; a consumer leaving
 // hands its groups over.

@@ -553,6 +553,8 @@ func policyFor(cfg *config.Config, d broker.Destination) broker.Policy {
 				dl.Individual = true
 				dl.QueuePrefix = ds.QueuePrefix
 				dl.TopicPrefix = ds.TopicPrefix
+				dl.QueueSuffix = ds.QueueSuffix
+				dl.TopicSuffix = ds.TopicSuffix
 			case "discarding":
 				dl.Discard = true
 			default:

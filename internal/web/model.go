@@ -103,13 +103,7 @@ func (c *Console) isDLQ(d broker.Destination) bool {
 		return false
 	}
 	dl := c.b.Policy(d).DeadLetter
-	shared := dl.SharedQueue
-	if shared == "" {
-		shared = "ActiveMQ.DLQ"
-	}
-	return d.Name == shared || strings.HasPrefix(d.Name, "ActiveMQ.DLQ") ||
-		(dl.QueuePrefix != "" && strings.HasPrefix(d.Name, dl.QueuePrefix)) ||
-		(dl.TopicPrefix != "" && strings.HasPrefix(d.Name, dl.TopicPrefix))
+	return dl.IsDLQ(d)
 }
 
 func (c *Console) isPaused(d broker.Destination) bool {
