@@ -305,7 +305,12 @@ func tail(path string, n int) string {
 }
 
 func runStop(args []string, stdout, stderr io.Writer) error {
-	bf, err := parseBrokerFlags("stop", args, stderr)
+	return stopBroker("stop", args, stdout, stderr)
+}
+
+// stopBroker stops the background broker, reading the options as verb's.
+func stopBroker(verb string, args []string, stdout, stderr io.Writer) error {
+	bf, err := parseBrokerFlags(verb, args, stderr)
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "stop":
 		err = runStop(rest, stdout, stderr)
 	case "restart":
-		if err = runStop(rest, stdout, stderr); err == nil || errors.Is(err, errNotRunning) {
+		// Parsed as "restart", not "stop": the start that follows takes
+		// --web and --metrics-auth, which stop alone does not know.
+		if err = stopBroker("restart", rest, stdout, stderr); err == nil || errors.Is(err, errNotRunning) {
 			err = runStart(rest, stdout, stderr)
 		}
 	case "status":

@@ -57,3 +57,27 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("%v %s", err, out)
 	}
 }
+
+// restart takes the options start does (--web, --metrics-auth), since it
+// starts the broker again with them.
+func TestRestartTakesStartOptions(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "activemq.xml")
+	os.WriteFile(cfg, []byte(minimalConfig("")), 0o644)
+	env := []string{"ACTIVEMQ_BASE=" + dir, "ACTIVEMQ_DATA=" + filepath.Join(dir, "data")}
+	if out, err := runAmq(t, env, "start", "--config", cfg, "--web", "off"); err != nil {
+		t.Fatalf("start: %v %s", err, out)
+	}
+	t.Cleanup(func() { runAmq(t, env, "stop", "--config", cfg) })
+	out, err := runAmq(t, env, "restart", "--config", cfg, "--web", "off", "--metrics-auth")
+	if err != nil || !strings.Contains(out, "amq stopped") || !strings.Contains(out, "amq started") {
+		t.Fatalf("restart --web off: %v %s", err, out)
+	}
+	if out, err := runAmq(t, env, "status", "--config", cfg); err != nil {
+		t.Fatalf("status after restart: %v %s", err, out)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "data", "amq.log"))
+	if strings.Contains(string(log), "web console listening") {
+		t.Fatalf("restarted broker ignored --web off:\n%s", log)
+	}
+}
