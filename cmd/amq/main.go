@@ -66,7 +66,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmd, rest := args[0], args[1:]
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A hang-up stops as SIGTERM does: the JVM runs ActiveMQ's shutdown hook
+	// on SIGHUP, and Go's default would exit at once with the store open.
+	// Under nohup (SIGHUP ignored at start) it stays ignored.
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	defer stop()
 	var err error
 	switch cmd {

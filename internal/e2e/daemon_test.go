@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestStartStopStatus runs the broker in the background as an operator
@@ -79,5 +81,24 @@ func TestRestartTakesStartOptions(t *testing.T) {
 	log, _ := os.ReadFile(filepath.Join(dir, "data", "amq.log"))
 	if strings.Contains(string(log), "web console listening") {
 		t.Fatalf("restarted broker ignored --web off:\n%s", log)
+	}
+}
+
+// A hang-up (the terminal or SSH session of `amq console` going away) stops
+// the broker cleanly, as the JVM's shutdown hook stops ActiveMQ, instead of
+// killing it with the store open.
+func TestSIGHUPStopsCleanly(t *testing.T) {
+	p := startBroker(t, minimalConfig(""), "")
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	select {
+	case <-p.exited:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("amq did not stop on SIGHUP\n%s", p.logs())
+	}
+	if p.exitErr != nil {
+		t.Fatalf("amq exited with %v after SIGHUP\n%s", p.exitErr, p.logs())
+	}
+	if !strings.Contains(p.logs(), "broker stopped") {
+		t.Fatalf("no clean shutdown after SIGHUP:\n%s", p.logs())
 	}
 }
