@@ -207,10 +207,35 @@ func readPid(cfg *config.Config) (int, error) {
 	if err != nil || pid <= 0 {
 		return 0, errNotRunning
 	}
-	if syscall.Kill(pid, 0) != nil {
+	if syscall.Kill(pid, 0) != nil || !servesPidFile(pid, pidPath(cfg)) {
 		return 0, errNotRunning
 	}
 	return pid, nil
+}
+
+// servesPidFile reports whether process pid is a broker writing pidFile. A
+// pid file outlives a crash or a power cut, and its pid may since belong
+// to another program, which stop must never signal (ActiveMQ's script
+// likewise checks that the pid is a java process). Without /proc the
+// process is taken at its word.
+func servesPidFile(pid int, pidFile string) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		_, statErr := os.Stat("/proc/self/cmdline")
+		return statErr != nil
+	}
+	want := filepath.Clean(pidFile)
+	args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+	for i, a := range args {
+		switch {
+		case (a == "--pidfile" || a == "-pidfile") && i+1 < len(args) && filepath.Clean(args[i+1]) == want:
+			return true
+		case strings.HasPrefix(a, "--pidfile=") && filepath.Clean(strings.TrimPrefix(a, "--pidfile=")) == want,
+			strings.HasPrefix(a, "-pidfile=") && filepath.Clean(strings.TrimPrefix(a, "-pidfile=")) == want:
+			return true
+		}
+	}
+	return false
 }
 
 func runStart(args []string, stdout, stderr io.Writer) error {

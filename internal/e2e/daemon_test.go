@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -100,5 +102,51 @@ func TestSIGHUPStopsCleanly(t *testing.T) {
 	}
 	if !strings.Contains(p.logs(), "broker stopped") {
 		t.Fatalf("no clean shutdown after SIGHUP:\n%s", p.logs())
+	}
+}
+
+// A pid file left behind by a crash or a power cut can name a process that
+// is not the broker once the pid is reused: status and start must not take
+// it for the broker, and stop must never signal it (ActiveMQ's script
+// checks that the pid is its java process).
+func TestStalePidFileOfAnotherProcess(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "activemq.xml")
+	os.WriteFile(cfg, []byte(minimalConfig("")), 0o644)
+	env := []string{"ACTIVEMQ_BASE=" + dir, "ACTIVEMQ_DATA=" + filepath.Join(dir, "data")}
+	other := exec.Command("sleep", "60")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	otherDone := make(chan error, 1)
+	go func() { otherDone <- other.Wait() }()
+	t.Cleanup(func() { other.Process.Kill(); <-otherDone })
+	os.MkdirAll(filepath.Join(dir, "data"), 0o755)
+	writeFile(t, filepath.Join(dir, "data", "amq.pid"), strconv.Itoa(other.Process.Pid)+"\n")
+
+	if out, err := runAmq(t, env, "status", "--config", cfg); err == nil || !strings.Contains(out, "not running") {
+		t.Fatalf("status with another process's pid: %v %s", err, out)
+	}
+	runAmq(t, env, "stop", "--config", cfg)
+	select {
+	case err := <-otherDone:
+		otherDone <- err
+		t.Fatalf("stop signalled an unrelated process (pid %d): %v", other.Process.Pid, err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	writeFile(t, filepath.Join(dir, "data", "amq.pid"), strconv.Itoa(other.Process.Pid)+"\n")
+	out, err := runAmq(t, env, "start", "--config", cfg, "--web", "off")
+	if err != nil || !strings.Contains(out, "amq started") {
+		t.Fatalf("start over a stale pid file: %v %s", err, out)
+	}
+	t.Cleanup(func() { runAmq(t, env, "stop", "--config", cfg) })
+	if out, err := runAmq(t, env, "stop", "--config", cfg); err != nil || !strings.Contains(out, "amq stopped") {
+		t.Fatalf("stop: %v %s", err, out)
+	}
+	select {
+	case err := <-otherDone:
+		otherDone <- err
+		t.Fatalf("unrelated process ended: %v", err)
+	default:
 	}
 }
