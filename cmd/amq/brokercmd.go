@@ -345,8 +345,10 @@ func stopBroker(verb string, args []string, stdout, stderr io.Writer) error {
 	}
 	pid, err := readPid(cfg)
 	if err != nil {
+		// Nothing to stop is success, as for ActiveMQ's script: stop is
+		// run before upgrades and by tools that expect it to be idempotent.
 		fmt.Fprintln(stdout, "amq is not running")
-		return errNotRunning
+		return nil
 	}
 	syscall.Kill(pid, syscall.SIGTERM)
 	deadline := time.Now().Add(30 * time.Second)

@@ -86,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "restart":
 		// Parsed as "restart", not "stop": the start that follows takes
 		// --web and --metrics-auth, which stop alone does not know.
-		if err = stopBroker("restart", rest, stdout, stderr); err == nil || errors.Is(err, errNotRunning) {
+		if err = stopBroker("restart", rest, stdout, stderr); err == nil {
 			err = runStart(rest, stdout, stderr)
 		}
 	case "status":

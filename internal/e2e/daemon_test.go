@@ -150,3 +150,20 @@ func TestStalePidFileOfAnotherProcess(t *testing.T) {
 	default:
 	}
 }
+
+// stop on a broker that is not running succeeds, as ActiveMQ's "activemq
+// stop" does ("ActiveMQ not running", exit 0): scripts and configuration
+// management run stop before replacing a binary or a configuration.
+func TestStopWhenNotRunning(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "activemq.xml")
+	os.WriteFile(cfg, []byte(minimalConfig("")), 0o644)
+	env := []string{"ACTIVEMQ_BASE=" + dir, "ACTIVEMQ_DATA=" + filepath.Join(dir, "data")}
+	out, err := runAmq(t, env, "stop", "--config", cfg)
+	if err != nil || !strings.Contains(out, "not running") {
+		t.Fatalf("stop when not running: %v %q", err, out)
+	}
+	if strings.Count(out, "not running") != 1 {
+		t.Errorf("stop says it twice: %q", out)
+	}
+}
