@@ -305,6 +305,7 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("GET /admin/send.jsp", view(c.pageSend))
 	mux.Handle("GET /admin/xml/queues.jsp", view(c.xmlQueues))
 	mux.Handle("GET /admin/xml/topics.jsp", view(c.xmlTopics))
+	mux.Handle("GET /admin/xml/subscribers.jsp", view(c.xmlSubscribers))
 	mux.Handle("GET /admin/queueBrowse/{name...}", view(c.queueFeed))
 	mux.Handle("GET /admin/xml/queueBrowse/{name...}", view(c.queueFeed))
 	mux.Handle("GET /admin/assets/", view(c.assets))

@@ -21,7 +21,7 @@ func TestAuthentication(t *testing.T) {
 	e := startEnv(t, envOpts{})
 	paths := []string{"/admin/", "/admin/index.jsp", "/admin/queues.jsp", "/admin/topics.jsp", "/admin/subscribers.jsp", "/admin/connections.jsp",
 		"/admin/scheduled.jsp", "/admin/browse.jsp?JMSDestination=x", "/admin/message.jsp?JMSDestination=x&id=y", "/admin/send.jsp",
-		"/admin/xml/queues.jsp", "/admin/xml/topics.jsp", "/admin/queueBrowse/x", "/admin/xml/queueBrowse/x",
+		"/admin/xml/queues.jsp", "/admin/xml/topics.jsp", "/admin/xml/subscribers.jsp", "/admin/queueBrowse/x", "/admin/xml/queueBrowse/x",
 		"/api/jolokia", "/api/jolokia/version", "/api/jolokia/read/" + brokerMBean, "/api/browse?queue=x", "/api/stats", "/admin/assets/style.css"}
 	for _, p := range paths {
 		resp, _ := e.do("GET", p, "", "", nil)
@@ -616,5 +616,53 @@ func TestSortLinksRender(t *testing.T) {
 	if !strings.Contains(page, `href="/admin/queues.jsp?dir=desc&amp;filter=x&amp;sort=pending"`) ||
 		!strings.Contains(page, `href="/admin/queues.jsp?dir=asc&amp;filter=x&amp;sort=name"`) {
 		t.Fatalf("sort links:\n%s", page)
+	}
+}
+
+// /admin/xml/subscribers.jsp lists durable subscriptions as ActiveMQ's
+// console does; Telegraf's activemq input fetches it with queues.jsp and
+// topics.jsp and records nothing when any of the three fails.
+func TestXMLSubscribers(t *testing.T) {
+	e := startEnv(t, envOpts{})
+	if err := e.c.createDurable("cid-1", "sub<1>", "feed.t", "color = 'red'"); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := e.do("GET", "/admin/xml/subscribers.jsp", "admin", "secret", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /admin/xml/subscribers.jsp: %d %s", resp.StatusCode, body)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/xml") {
+		t.Fatalf("content type %q", ct)
+	}
+	var subs struct {
+		XMLName xml.Name `xml:"subscribers"`
+		Items   []struct {
+			ClientID         string `xml:"clientId,attr"`
+			SubscriptionName string `xml:"subscriptionName,attr"`
+			ConnectionID     string `xml:"connectionId,attr"`
+			DestinationName  string `xml:"destinationName,attr"`
+			Selector         string `xml:"selector,attr"`
+			Active           string `xml:"active,attr"`
+			Stats            struct {
+				PendingQueueSize    *int `xml:"pendingQueueSize,attr"`
+				DispatchedQueueSize *int `xml:"dispatchedQueueSize,attr"`
+				DispatchedCounter   *int `xml:"dispatchedCounter,attr"`
+				EnqueueCounter      *int `xml:"enqueueCounter,attr"`
+				DequeueCounter      *int `xml:"dequeueCounter,attr"`
+			} `xml:"stats"`
+		} `xml:"subscriber"`
+	}
+	if err := xml.Unmarshal([]byte(body), &subs); err != nil {
+		t.Fatalf("subscribers.jsp does not parse: %v\n%s", err, body)
+	}
+	if len(subs.Items) != 1 {
+		t.Fatalf("want one subscriber:\n%s", body)
+	}
+	s := subs.Items[0]
+	st := s.Stats
+	if s.ClientID != "cid-1" || s.SubscriptionName != "sub<1>" || s.DestinationName != "feed.t" || s.Selector != "color = 'red'" ||
+		s.Active != "no" || st.PendingQueueSize == nil || st.DispatchedQueueSize == nil || st.DispatchedCounter == nil ||
+		st.EnqueueCounter == nil || st.DequeueCounter == nil {
+		t.Fatalf("subscriber %+v\n%s", s, body)
 	}
 }

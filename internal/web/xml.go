@@ -45,6 +45,43 @@ func (c *Console) xmlTopics(w http.ResponseWriter, r *http.Request) {
 	writeXML(w, b.String())
 }
 
+// xmlSubscribers serves /admin/xml/subscribers.jsp: the durable
+// subscriptions, active ones first, in ActiveMQ's layout. Monitoring agents
+// (Telegraf's activemq input) read it together with queues.jsp and
+// topics.jsp.
+func (c *Console) xmlSubscribers(w http.ResponseWriter, r *http.Request) {
+	subs := c.b.DurableSubscriptions()
+	var b strings.Builder
+	b.WriteString("<subscribers>\n")
+	for _, active := range []bool{true, false} {
+		for _, s := range subs {
+			if s.Active != active {
+				continue
+			}
+			yes := "no"
+			if s.Active {
+				yes = "yes"
+			}
+			b.WriteString(`<subscriber clientId="` + html.EscapeString(s.ClientID) + "\" \n")
+			b.WriteString(`            subscriptionName="` + html.EscapeString(s.Name) + "\" \n")
+			// The connection is not tracked per subscription; ActiveMQ
+			// leaves it empty for offline subscribers too.
+			b.WriteString(`            connectionId=""` + "\n")
+			b.WriteString(`            destinationName="` + html.EscapeString(s.Topic.Name) + "\" \n")
+			b.WriteString(`            selector="` + html.EscapeString(s.Selector) + "\" \n")
+			b.WriteString(`            active="` + yes + "\" >\n")
+			inflight := s.Stats.InFlightCount
+			b.WriteString(`  <stats pendingQueueSize="` + strconv.FormatInt(s.Pending-inflight, 10) + "\"\n")
+			b.WriteString(`         dispatchedQueueSize="` + strconv.FormatInt(inflight, 10) + "\"\n")
+			b.WriteString(`         dispatchedCounter="` + strconv.FormatInt(s.Stats.DispatchCount, 10) + "\"\n")
+			b.WriteString(`         enqueueCounter="` + strconv.FormatInt(s.Stats.EnqueueCount, 10) + "\"\n")
+			b.WriteString(`         dequeueCounter="` + strconv.FormatInt(s.Stats.DequeueCount, 10) + "\"/>\n\n</subscriber>\n")
+		}
+	}
+	b.WriteString("</subscribers>\n")
+	writeXML(w, b.String())
+}
+
 func writeStats(b *strings.Builder, v destView) {
 	st := v.Stats
 	b.WriteString(`  <stats size="` + strconv.FormatInt(st.QueueSize, 10) + "\"\n")
