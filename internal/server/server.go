@@ -438,7 +438,8 @@ func (s *Server) listen(tc *config.TransportConnector) (net.Listener, error) {
 	}
 	l, err := transport.Listen(u, base)
 	if err != nil {
-		return nil, fmt.Errorf("%s: transport connector %s: %w", tc.Pos, u.Raw, err)
+		// transport.Listen already names the connector's URI.
+		return nil, fmt.Errorf("%s: %w", tc.Pos, err)
 	}
 	return l, nil
 }
