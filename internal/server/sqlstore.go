@@ -30,7 +30,7 @@ func openSQL(cfg *config.Config, log *slog.Logger) (store.Store, error) {
 	case j.DataSourceRef != "":
 		return nil, fmt.Errorf("%s: dataSource %q names no bean with a url (or serverName/databaseName) this broker can use", pa.Pos, j.DataSourceRef)
 	default:
-		dir := filepath.Join(cfg.Paths.Data, "sql")
+		dir := filepath.Join(cfg.Broker.DataDirectory, "sql")
 		if _, set := j.Attrs["dataDirectory"]; set {
 			dir = j.DataDirectory
 		}

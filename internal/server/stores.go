@@ -16,7 +16,10 @@ import (
 func openLevelDB(cfg *config.Config, log *slog.Logger) (store.Store, error) {
 	bc := &cfg.Broker
 	pa := bc.PersistenceAdapter
-	dir := filepath.Join(cfg.Paths.Data, "leveldb")
+	// Stores without a directory of their own go under the broker's
+	// dataDirectory (ACTIVEMQ_DATA unless the file sets one), as ActiveMQ
+	// puts its default store there.
+	dir := filepath.Join(bc.DataDirectory, "leveldb")
 	opts := leveldb.Options{Logger: log}
 	switch {
 	case pa == nil:
@@ -30,7 +33,7 @@ func openLevelDB(cfg *config.Config, log *slog.Logger) (store.Store, error) {
 			opts.SegmentSize = pa.LevelDB.LogSize
 		}
 	case pa.Kind == "kahaDB":
-		dir = filepath.Join(cfg.Paths.Data, "kahadb")
+		dir = filepath.Join(bc.DataDirectory, "kahadb")
 		if _, set := pa.KahaDB.Attrs["directory"]; set {
 			dir = pa.KahaDB.Directory
 		}

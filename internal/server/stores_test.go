@@ -104,3 +104,39 @@ func TestTempStorePerBroker(t *testing.T) {
 		}
 	}
 }
+
+// A store without a directory of its own lives under the broker's
+// dataDirectory, as ActiveMQ puts its default store there: setting
+// dataDirectory to a bigger disk moves the messages to it, not only the
+// temp store.
+func TestStoreFollowsBrokerDataDirectory(t *testing.T) {
+	for _, c := range []struct{ adapter, sub string }{
+		{"", "leveldb"},
+		{`<persistenceAdapter><levelDB/></persistenceAdapter>`, "leveldb"},
+		{`<persistenceAdapter><kahaDB/></persistenceAdapter>`, "kahadb"},
+		{`<persistenceAdapter><jdbcPersistenceAdapter/></persistenceAdapter>`, "sql"},
+	} {
+		dir := t.TempDir()
+		elsewhere := filepath.Join(dir, "bigdisk")
+		xml := `<beans xmlns="http://www.springframework.org/schema/beans">
+  <broker xmlns="http://activemq.apache.org/schema/core" brokerName="dd" dataDirectory="` + elsewhere + `">` + c.adapter + `
+  </broker>
+</beans>`
+		cfg, _, err := config.Parse(filepath.Join(dir, "activemq.xml"), []byte(xml), config.Options{
+			Base: dir, Data: filepath.Join(dir, "data"), Env: func(string) string { return "" }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := openStore(cfg, jmsLogger())
+		if err != nil {
+			t.Fatalf("%q: %v", c.adapter, err)
+		}
+		st.Close()
+		if _, err := os.Stat(filepath.Join(elsewhere, c.sub)); err != nil {
+			t.Errorf("%q: store not under dataDirectory: %v", c.adapter, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "data", c.sub)); !os.IsNotExist(err) {
+			t.Errorf("%q: store written to ACTIVEMQ_DATA despite dataDirectory: %v", c.adapter, err)
+		}
+	}
+}
