@@ -462,3 +462,33 @@ func TestJMSDurableUnsubscribe(t *testing.T) {
 	anon := s.dial(t, "anon")
 	anon.requestError("UNSUBSCRIBE", "", "id", "x", "activemq.subscriptionName", "sub")
 }
+
+// offlineDurableSubscriberTimeout removes durable subscriptions that stay
+// offline longer than the timeout, checked every
+// offlineDurableSubscriberTaskSchedule; active ones stay.
+func TestJMSOfflineDurableSubscriberTimeout(t *testing.T) {
+	t.Parallel()
+	s := startJMS(t, `offlineDurableSubscriberTimeout="400" offlineDurableSubscriberTaskSchedule="100"`, "")
+	gone := s.dial(t, "gone", "client-id", "gone-client")
+	gone.subscribe("d", "/topic/ODS", "activemq.subscriptionName", "abandoned")
+	stay := s.dial(t, "stay", "client-id", "stay-client")
+	stay.subscribe("d", "/topic/ODS", "activemq.subscriptionName", "online")
+	gone.disconnect()
+	has := func(client string) bool {
+		for _, d := range s.b().DurableSubscriptions() {
+			if d.ClientID == client {
+				return true
+			}
+		}
+		return false
+	}
+	time.Sleep(200 * time.Millisecond)
+	if !has("gone-client") {
+		t.Fatal("offline durable subscription removed before the timeout")
+	}
+	jmsEventually(t, "the offline durable subscription to be removed", func() bool { return !has("gone-client") })
+	time.Sleep(600 * time.Millisecond)
+	if !has("stay-client") {
+		t.Fatal("an active durable subscription was removed")
+	}
+}

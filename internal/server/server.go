@@ -274,6 +274,7 @@ func (s *Server) Start(ctx context.Context) error {
 		}()
 	}
 	quit := make(chan struct{})
+	timeout, every, expire := s.durableExpiry()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -281,11 +282,20 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.trimQuit = quit
 	s.wg.Add(1)
+	if expire {
+		s.wg.Add(1)
+	}
 	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
 		s.trimLoop(quit)
 	}()
+	if expire {
+		go func() {
+			defer s.wg.Done()
+			s.expireDurablesLoop(quit, timeout, every)
+		}()
+	}
 	s.log.Info("broker started", "name", s.b.Name(), "version", broker.Version, "took", time.Since(start).Round(time.Microsecond))
 	return nil
 }
