@@ -47,6 +47,8 @@ type conn struct {
 
 	// Reader goroutine only.
 	subs       map[string]*subscription
+	subsByTag  map[string]*subscription // by ackTag
+	subSeq     int
 	tempDest   map[string]broker.Destination // /temp-queue/name -> broker temp destination
 	pending    sync.WaitGroup                // sends awaiting the store
 	sendBudget budget
@@ -75,6 +77,12 @@ type subscription struct {
 	cons     *broker.Consumer
 	c        *conn
 	durable  string
+	// ackTag ends the ack header of its 1.2 MESSAGE frames: two
+	// subscriptions of a connection may receive the same message (one
+	// topic, or overlapping wildcards) under the same message-id, and an
+	// ACK names the copy by its ack header alone. ActiveMQ gives every
+	// delivery its own ack id for the same reason.
+	ackTag string
 }
 
 // Deliver queues a delivery for the writer. It runs under the destination's
@@ -89,6 +97,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		nc:        nc,
 		log:       s.log.With("remote", nc.RemoteAddr().String()),
 		subs:      map[string]*subscription{},
+		subsByTag: map[string]*subscription{},
 		tempDest:  map[string]broker.Destination{},
 		tempNames: map[broker.Destination]string{},
 		outWake:   make(chan struct{}, 1),
@@ -730,7 +739,9 @@ func (c *conn) onSubscribe(f *frame.Frame) error {
 	if o.DurableName != "" && !dest.IsTopic() {
 		o.DurableName = ""
 	}
-	sub := &subscription{id: id, dest: dest, destName: dn, ack: ack, c: c, durable: o.DurableName}
+	c.subSeq++
+	sub := &subscription{id: id, dest: dest, destName: dn, ack: ack, c: c, durable: o.DurableName,
+		ackTag: ackTagSep + strconv.Itoa(c.subSeq)}
 	if boolHeader(f, "browser") {
 		return c.browse(f, sub, o)
 	}
@@ -740,6 +751,7 @@ func (c *conn) onSubscribe(f *frame.Frame) error {
 	}
 	sub.cons = cons
 	c.subs[id] = sub
+	c.subsByTag[sub.ackTag] = sub
 	c.receipt(f)
 	return nil
 }
@@ -802,6 +814,7 @@ func (c *conn) onUnsubscribe(f *frame.Frame) error {
 	}
 	if sub != nil {
 		delete(c.subs, id)
+		delete(c.subsByTag, sub.ackTag)
 		if sub.cons != nil {
 			sub.cons.Close()
 		}
@@ -821,6 +834,13 @@ func (c *conn) onAck(f *frame.Frame, nack bool) error {
 	switch c.version {
 	case frame.V12:
 		msgID, _ = f.Get("id")
+		// An ack header of ours names the subscription; an id without a
+		// known tag (a client acking by message-id) is looked up below.
+		if i := strings.LastIndex(msgID, ackTagSep); i >= 0 {
+			if s := c.subsByTag[msgID[i:]]; s != nil {
+				sub, msgID = s, msgID[:i]
+			}
+		}
 	case frame.V11:
 		msgID, _ = f.Get("message-id")
 		if sid, ok := f.Get("subscription"); ok {
@@ -878,6 +898,9 @@ func (c *conn) onAck(f *frame.Frame, nack bool) error {
 	}
 	return nil
 }
+
+// ackTagSep starts a subscription's ackTag.
+const ackTagSep = "#"
 
 // ackOwner finds the client-ack subscription holding msgID unacked.
 func (c *conn) ackOwner(msgID string) *subscription {

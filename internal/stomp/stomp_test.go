@@ -336,7 +336,7 @@ func TestMessageHeaders(t *testing.T) {
 		}
 	}
 	id := hdr(msg, "message-id")
-	if !strings.HasPrefix(id, "ID:") || strings.Count(id, ":") < 5 || hdr(msg, "ack") != id {
+	if !strings.HasPrefix(id, "ID:") || strings.Count(id, ":") < 5 || !strings.HasPrefix(hdr(msg, "ack"), id) {
 		t.Errorf("message-id %q ack %q", id, hdr(msg, "ack"))
 	}
 	if _, ok := msg.Get("content-length"); ok {
@@ -835,7 +835,7 @@ func TestTopicFanOutVersions(t *testing.T) {
 			if _, ok := f.Get("redelivered"); ok {
 				t.Fatalf("%s: first delivery marked redelivered", s.v)
 			}
-			if ack, ok := f.Get("ack"); s.v == "1.2" && (!ok || ack != hdr(f, "message-id")) {
+			if ack, ok := f.Get("ack"); s.v == "1.2" && (!ok || !strings.HasPrefix(ack, hdr(f, "message-id"))) {
 				t.Fatalf("1.2: ack header %q, message-id %q", ack, hdr(f, "message-id"))
 			}
 		}
@@ -994,5 +994,60 @@ func TestAutoAcksJournaledAfterWrite(t *testing.T) {
 			t.Fatalf("%d acks journaled after the message was written, want 1", st.acks.Load())
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// Two client-ack subscriptions of one connection receive the same topic
+// message under the same message-id: a 1.2 ACK names the delivery by its ack
+// header alone, which must say which subscription's copy it is (ActiveMQ
+// gives every delivery its own ack id).
+func TestAckIDNamesTheSubscription(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.2")
+	for _, id := range []string{"a", "b"} {
+		r.send("SUBSCRIBE\nid:" + id + "\ndestination:/topic/two\nack:client-individual\nactivemq.prefetchSize:1\nreceipt:" + id + "\n\n\x00")
+		if f := r.read(); f.Command != frame.RECEIPT {
+			t.Fatalf("subscribe %s: %s", id, f.Command)
+		}
+	}
+	r.send("SEND\ndestination:/topic/two\n\nm1\x00SEND\ndestination:/topic/two\n\nm2\x00")
+	acks := map[string]string{}
+	for range 2 {
+		f := r.read()
+		if f.Command != frame.MESSAGE || string(f.Body) != "m1" {
+			t.Fatalf("got %s %q", f.Command, f.Body)
+		}
+		acks[hdr(f, "subscription")] = hdr(f, "ack")
+	}
+	if acks["a"] == "" || acks["a"] == acks["b"] {
+		t.Fatalf("ack headers a=%q b=%q: the ACK cannot name one copy", acks["a"], acks["b"])
+	}
+	// Acking b's copy frees b's window: m2 goes to b, and a stays full.
+	r.send("ACK\nid:" + acks["b"] + "\nreceipt:ack\n\n\x00")
+	var got []string
+	for len(got) < 2 {
+		switch f := r.read(); f.Command {
+		case frame.RECEIPT:
+			got = append(got, "receipt")
+		case frame.MESSAGE:
+			got = append(got, hdr(f, "subscription")+":"+string(f.Body))
+		default:
+			t.Fatalf("%s %v", f.Command, f.Headers)
+		}
+	}
+	if strings.Join(got, " ") != "receipt b:m2" && strings.Join(got, " ") != "b:m2 receipt" {
+		t.Fatalf("after acking b's copy: %v, want b:m2 and the receipt", got)
+	}
+	// a's copy is still unacked and can be acked by its own ack header.
+	r.send("ACK\nid:" + acks["a"] + "\nreceipt:ack2\n\n\x00")
+	for {
+		f := r.read()
+		if f.Command == frame.RECEIPT {
+			break
+		}
+		if f.Command != frame.MESSAGE || hdr(f, "subscription") != "a" {
+			t.Fatalf("%s %v", f.Command, f.Headers)
+		}
 	}
 }

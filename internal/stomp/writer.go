@@ -240,7 +240,10 @@ func (c *conn) appendMessage(out *frame.Spliced, d *broker.Delivery, sub *subscr
 	}
 	b = e.AppendNamedHeader(b, "subscription", sub.id)
 	if c.version == frame.V12 && sub.ack != "auto" {
+		// The message id, then the subscription's tag (which needs no
+		// escaping) before the header's end.
 		b = e.AppendNamedHeader(b, "ack", m.ID)
+		b = append(append(b[:len(b)-1], sub.ackTag...), '\n')
 	}
 	b = e.AppendHeaderInt(b, "timestamp", m.Timestamp)
 	b = e.AppendHeaderInt(b, "expires", m.Expiration)
