@@ -686,8 +686,14 @@ func (c *conn) onSubscribe(f *frame.Frame) error {
 		}
 		id = dn
 	}
-	if _, dup := c.subs[id]; dup {
-		return errf("Duplicate subscription id: %s", id)
+	if old, dup := c.subs[id]; dup {
+		// A browser's subscription has ended with its browser:end; ActiveMQ
+		// lets a client browse again under the same id without an
+		// UNSUBSCRIBE, so only a live one is a duplicate.
+		if old.cons != nil {
+			return errf("Duplicate subscription id: %s", id)
+		}
+		delete(c.subs, id)
 	}
 	dest, err := c.parseDest(dn)
 	if err != nil {
@@ -778,6 +784,9 @@ func (c *conn) browse(f *frame.Frame, sub *subscription, o broker.SubscribeOptio
 	if err := c.bc.CheckRead(sub.dest); err != nil {
 		return errf("%v", err)
 	}
+	// Kept (with no consumer) until UNSUBSCRIBE, as ActiveMQ keeps it:
+	// clients unsubscribe once they see browser:end.
+	c.subs[sub.id] = sub
 	c.receipt(f)
 	for _, m := range b.Browse(sub.dest, filter, 0) {
 		c.enqueue(outItem{d: &broker.Delivery{Msg: m, DeliveryCount: 1}, sub: sub})
@@ -845,7 +854,7 @@ func (c *conn) onAck(f *frame.Frame, nack bool) error {
 		msgID, _ = f.Get("message-id")
 		if sid, ok := f.Get("subscription"); ok {
 			sub = c.subs[sid]
-			if sub == nil {
+			if sub == nil || sub.cons == nil { // none, or a browser's
 				return errf("Unexpected ACK received for message-id [%s]: no subscription %s", msgID, sid)
 			}
 		}

@@ -508,6 +508,44 @@ func TestBrowse(t *testing.T) {
 	}
 }
 
+// A browser subscription stays a subscription until UNSUBSCRIBE, as in
+// ActiveMQ: clients unsubscribe once they see browser:end, and one that
+// does not may browse again under the same id.
+func TestBrowseThenUnsubscribe(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.2")
+	r.send("SEND\ndestination:/queue/bu\n\nm\x00")
+	browse := func() {
+		t.Helper()
+		r.send("SUBSCRIBE\nid:b\ndestination:/queue/bu\nbrowser:true\n\n\x00")
+		if f := r.read(); f.Command != frame.MESSAGE || string(f.Body) != "m" {
+			t.Fatalf("browse: %s %v %q", f.Command, f.Headers, f.Body)
+		}
+		if f := r.read(); hdr(f, "browser") != "end" {
+			t.Fatalf("end: %s %v", f.Command, f.Headers)
+		}
+	}
+	browse()
+	browse() // the same id again, without an UNSUBSCRIBE in between
+	r.send("UNSUBSCRIBE\nid:b\nreceipt:u\n\n\x00")
+	if f := r.read(); f.Command != frame.RECEIPT || hdr(f, "receipt-id") != "u" {
+		t.Fatalf("unsubscribe of a browser: %s %v %q", f.Command, f.Headers, f.Body)
+	}
+	r.send("UNSUBSCRIBE\nid:b\nreceipt:u2\n\n\x00")
+	if f := r.read(); f.Command != frame.ERROR {
+		t.Fatalf("second unsubscribe: %s, want ERROR", f.Command)
+	}
+	// A 1.1 ACK naming a browser subscription is refused, not a crash.
+	r = dialRaw(t, ts.addr)
+	r.connect("1.1")
+	browse()
+	r.send("ACK\nsubscription:b\nmessage-id:x\nreceipt:a\n\n\x00")
+	if f := r.read(); f.Command != frame.ERROR || hdr(f, "receipt-id") != "a" {
+		t.Fatalf("ack on a browser: %s %v", f.Command, f.Headers)
+	}
+}
+
 func TestNackGoesToDLQ(t *testing.T) {
 	ts := startServer(t, nil)
 	r := dialRaw(t, ts.addr)
