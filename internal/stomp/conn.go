@@ -83,12 +83,42 @@ type subscription struct {
 	// ACK names the copy by its ack header alone. ActiveMQ gives every
 	// delivery its own ack id for the same reason.
 	ackTag string
+	// holding is set while a SUBSCRIBE with a receipt is being set up:
+	// deliveries made meanwhile wait in held (guarded by c.outMu) so that
+	// the RECEIPT goes out first, as ActiveMQ holds dispatch until it has
+	// sent the receipt.
+	holding atomic.Bool
+	held    []outItem
 }
 
 // Deliver queues a delivery for the writer. It runs under the destination's
 // lock: no I/O, no blocking.
 func (s *subscription) Deliver(d *broker.Delivery) {
-	s.c.enqueue(outItem{d: d, sub: s})
+	it := outItem{d: d, sub: s}
+	if s.holding.Load() {
+		s.c.outMu.Lock()
+		if s.holding.Load() {
+			s.held = append(s.held, it)
+			s.c.outMu.Unlock()
+			return
+		}
+		s.c.outMu.Unlock()
+	}
+	s.c.enqueue(it)
+}
+
+// release ends holding: first raw (the receipt, if any), then the
+// deliveries held, go to the writer in that order.
+func (s *subscription) release(raw []byte) {
+	c := s.c
+	c.outMu.Lock()
+	if raw != nil {
+		c.out = append(c.out, outItem{raw: raw})
+	}
+	c.out = append(c.out, s.held...)
+	s.held = nil
+	s.holding.Store(false)
+	c.wakeWriter()
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -114,6 +144,12 @@ func newConn(s *Server, nc net.Conn) *conn {
 func (c *conn) enqueue(it outItem) {
 	c.outMu.Lock()
 	c.out = append(c.out, it)
+	c.wakeWriter()
+}
+
+// wakeWriter starts a writer, or wakes the running one, for what is queued
+// in c.out. It is called with c.outMu held and releases it.
+func (c *conn) wakeWriter() {
 	start := !c.writing && !c.writerDone
 	if start {
 		c.writing = true
@@ -296,11 +332,14 @@ func (c *conn) receipt(f *frame.Frame) {
 }
 
 func (c *conn) sendReceipt(id string, closeAfter bool) {
+	c.enqueue(outItem{raw: c.receiptFrame(id), close: closeAfter})
+}
+
+func (c *conn) receiptFrame(id string) []byte {
 	var b []byte
 	b = c.enc.AppendCommand(b, frame.RECEIPT)
 	b = c.enc.AppendHeader(b, "receipt-id", id)
-	b = c.enc.AppendBody(b, nil)
-	c.enqueue(outItem{raw: b, close: closeAfter})
+	return c.enc.AppendBody(b, nil)
 }
 
 func (c *conn) handle(f *frame.Frame) error {
@@ -751,14 +790,19 @@ func (c *conn) onSubscribe(f *frame.Frame) error {
 	if boolHeader(f, "browser") {
 		return c.browse(f, sub, o)
 	}
+	receipt, wantReceipt := f.Get("receipt")
+	sub.holding.Store(wantReceipt)
 	cons, err := c.bc.Subscribe(o, sub)
 	if err != nil {
+		sub.release(nil) // anything held is dropped by the writer: its consumer is gone
 		return errf("%v", err)
 	}
 	sub.cons = cons
 	c.subs[id] = sub
 	c.subsByTag[sub.ackTag] = sub
-	c.receipt(f)
+	if wantReceipt {
+		sub.release(c.receiptFrame(receipt))
+	}
 	return nil
 }
 

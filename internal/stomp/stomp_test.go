@@ -1089,3 +1089,30 @@ func TestAckIDNamesTheSubscription(t *testing.T) {
 		}
 	}
 }
+
+// A SUBSCRIBE's RECEIPT comes before the subscription's first MESSAGE, as
+// ActiveMQ holds dispatch until the receipt is sent: a client may wait for
+// the receipt before it is ready for messages.
+func TestSubscribeReceiptBeforeMessages(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.2")
+	r.send("SEND\ndestination:/queue/rcpt\n\nm0\x00SEND\ndestination:/queue/rcpt\nreceipt:s\n\nm1\x00")
+	if f := r.read(); f.Command != frame.RECEIPT {
+		t.Fatalf("send: %s", f.Command)
+	}
+	r.send("SUBSCRIBE\nid:1\ndestination:/queue/rcpt\nreceipt:sub\n\n\x00")
+	if f := r.read(); f.Command != frame.RECEIPT || hdr(f, "receipt-id") != "sub" {
+		t.Fatalf("first frame after SUBSCRIBE: %s %v, want its RECEIPT", f.Command, f.Headers)
+	}
+	for i := range 2 {
+		if f := r.read(); f.Command != frame.MESSAGE || string(f.Body) != fmt.Sprintf("m%d", i) {
+			t.Fatalf("message %d: %s %q", i, f.Command, f.Body)
+		}
+	}
+	// A failed SUBSCRIBE answers with an ERROR carrying the receipt-id.
+	r.send("SUBSCRIBE\nid:1\ndestination:/queue/rcpt\nreceipt:dup\n\n\x00")
+	if f := r.read(); f.Command != frame.ERROR || hdr(f, "receipt-id") != "dup" {
+		t.Fatalf("duplicate SUBSCRIBE: %s %v", f.Command, f.Headers)
+	}
+}
