@@ -601,7 +601,13 @@ func (c *conn) onSend(f *frame.Frame) error {
 	if _, ok := f.Get(frame.HeaderContentLength); ok {
 		m.BodyKind = broker.BodyBytes
 	}
-	for _, h := range f.Headers {
+	for i, h := range f.Headers {
+		// A repeated header counts at its first occurrence only (STOMP 1.2;
+		// ActiveMQ keeps the first of each name): a later persistent:false
+		// must not undo persistent:true.
+		if hasHeader(f.Headers[:i], h.Key) {
+			continue
+		}
 		switch h.Key {
 		case "persistent":
 			m.Persistent = h.Value == "true"
@@ -640,9 +646,7 @@ func (c *conn) onSend(f *frame.Frame) error {
 			m.GroupSeq = int32(v)
 		default:
 			if !sendHeaders[h.Key] {
-				if _, dup := m.Prop(h.Key); !dup {
-					m.Props = append(m.Props, broker.StringProp(h.Key, h.Value))
-				}
+				m.Props = append(m.Props, broker.StringProp(h.Key, h.Value))
 			}
 		}
 	}
@@ -671,6 +675,15 @@ func (c *conn) onSend(f *frame.Frame) error {
 		return errf("%v", err)
 	}
 	return nil
+}
+
+func hasHeader(hs []frame.Header, key string) bool {
+	for i := range hs {
+		if hs[i].Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // budget counts bytes a connection has outstanding; acquire waits while

@@ -1116,3 +1116,27 @@ func TestSubscribeReceiptBeforeMessages(t *testing.T) {
 		t.Fatalf("duplicate SUBSCRIBE: %s %v", f.Command, f.Headers)
 	}
 }
+
+// A header repeated in a SEND counts only at its first occurrence (STOMP
+// 1.2; ActiveMQ keeps the first of each name): a later persistent:false
+// must not make a persistent message non-persistent.
+func TestSendRepeatedHeadersFirstWins(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.2")
+	r.send("SUBSCRIBE\nid:1\ndestination:/queue/rep\n\n\x00")
+	r.send("SEND\ndestination:/queue/rep\npersistent:true\npersistent:false\npriority:7\npriority:2\n" +
+		"type:a\ntype:b\ncorrelation-id:c1\ncorrelation-id:c2\nexpires:0\nexpires:1\n" +
+		"JMSXGroupID:g1\nJMSXGroupID:g2\nreply-to:/queue/r1\nreply-to:/queue/r2\nfoo:1\nfoo:2\n\nx\x00")
+	f := r.read()
+	if f.Command != frame.MESSAGE {
+		t.Fatalf("%s %v", f.Command, f.Headers)
+	}
+	want := map[string]string{"persistent": "true", "priority": "7", "type": "a", "correlation-id": "c1",
+		"expires": "0", "JMSXGroupID": "g1", "reply-to": "/queue/r1", "foo": "1"}
+	for k, v := range want {
+		if got := hdr(f, k); got != v {
+			t.Errorf("%s=%q, want the first value %q", k, got, v)
+		}
+	}
+}
