@@ -862,15 +862,27 @@ func (c *conn) browse(f *frame.Frame, sub *subscription, o broker.SubscribeOptio
 
 func (c *conn) onUnsubscribe(f *frame.Frame) error {
 	id, ok := f.Get("id")
+	byDest := false
 	if !ok {
 		if c.version == frame.V10 {
 			id, ok = f.Get("destination")
+			byDest = true
 		}
 		if !ok {
 			return errf("No subscription matched: UNSUBSCRIBE needs an id header")
 		}
 	}
 	sub := c.subs[id]
+	if sub == nil && byDest {
+		// A 1.0 client may name by destination a subscription it made with
+		// an id: ActiveMQ then takes a subscription to that destination.
+		for _, s := range c.subs {
+			if s.destName == id {
+				sub, id = s, s.id
+				break
+			}
+		}
+	}
 	durable, hasDurable := f.Get("activemq.subscriptionName")
 	if !hasDurable {
 		durable, hasDurable = f.Get("durable-subscription-name")

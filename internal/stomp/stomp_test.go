@@ -1140,3 +1140,26 @@ func TestSendRepeatedHeadersFirstWins(t *testing.T) {
 		}
 	}
 }
+
+// A STOMP 1.0 UNSUBSCRIBE naming only a destination ends a subscription
+// to it that was made with an id, as ActiveMQ matches it by destination.
+func TestUnsubscribeByDestination10(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.0")
+	r.send("SUBSCRIBE\nid:mine\ndestination:/queue/u10\nreceipt:s\n\n\x00")
+	if f := r.read(); f.Command != frame.RECEIPT {
+		t.Fatalf("subscribe: %s", f.Command)
+	}
+	r.send("UNSUBSCRIBE\ndestination:/queue/u10\nreceipt:u\n\n\x00")
+	if f := r.read(); f.Command != frame.RECEIPT || hdr(f, "receipt-id") != "u" {
+		t.Fatalf("unsubscribe by destination: %s %v %q", f.Command, f.Headers, f.Body)
+	}
+	r.send("SEND\ndestination:/queue/u10\nreceipt:p\n\nx\x00")
+	if f := r.read(); f.Command != frame.RECEIPT {
+		t.Fatalf("after unsubscribe: %s %v", f.Command, f.Headers)
+	}
+	if st, _ := ts.b.QueueStats(broker.QueueDest("u10")); st.ConsumerCount != 0 || st.QueueSize != 1 {
+		t.Fatalf("queue after unsubscribe: %+v", st)
+	}
+}
