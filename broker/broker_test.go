@@ -726,3 +726,73 @@ func TestRedispatchNewDelivery(t *testing.T) {
 		t.Fatal("the redispatch cannot be claimed")
 	}
 }
+
+// A consumer whose client reports how far its application got returns the
+// rest of its prefetch without counting a delivery attempt.
+func TestCloseConsumedSkipsPrefetched(t *testing.T) {
+	b := newTestBroker(t)
+	c := client(t, b, "consumed")
+	q := QueueDest("consumed")
+	for _, body := range []string{"a", "b", "c"} {
+		send(t, c, q, body, true)
+	}
+	got := make(chan *Delivery, 8)
+	out := DelivererFunc(func(d *Delivery) { got <- d })
+	take := func(n int) []*Delivery {
+		t.Helper()
+		var ds []*Delivery
+		for i := 0; i < n; i++ {
+			select {
+			case d := <-got:
+				ds = append(ds, d)
+			case <-time.After(2 * time.Second):
+				t.Fatalf("only %d of %d deliveries", i, n)
+			}
+		}
+		return ds
+	}
+	write := func(ds []*Delivery, from int64) {
+		for i, d := range ds {
+			if !d.MarkSent() {
+				t.Fatal("cannot claim a delivery")
+			}
+			d.SetWireSeq(from + int64(i))
+		}
+	}
+
+	// The application took "a" (wire number 11); "b" and "c" sat in the
+	// prefetch buffer.
+	k, err := c.Conn().Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(take(3), 11)
+	k.CloseConsumed(11)
+
+	k, err = c.Conn().Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := take(3)
+	want := []struct {
+		body  string
+		count int32
+	}{{"a", 2}, {"b", 1}, {"c", 1}}
+	for i, d := range ds {
+		if string(d.Msg.Body) != want[i].body || d.DeliveryCount != want[i].count || d.Redelivered != (want[i].count > 1) {
+			t.Fatalf("delivery %d: %s count %d redelivered %v, want %s count %d",
+				i, d.Msg.Body, d.DeliveryCount, d.Redelivered, want[i].body, want[i].count)
+		}
+	}
+	// Nothing taken at all (-1): no message counts a delivery.
+	write(ds, 1)
+	k.CloseConsumed(-1)
+	if _, err := c.Conn().Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, out); err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range take(3) {
+		if d.DeliveryCount != want[i].count {
+			t.Fatalf("after a close with nothing taken: %s count %d, want %d", d.Msg.Body, d.DeliveryCount, want[i].count)
+		}
+	}
+}

@@ -81,6 +81,11 @@ type Consumer struct {
 	extension    int // DELIVERED acks widening the window
 	byID         map[string]*entry
 	closed       bool
+
+	// consumedUpTo, when consumedKnown (CloseConsumed), is the wire
+	// sequence number of the last delivery the client's application took.
+	consumedUpTo  int64
+	consumedKnown bool
 }
 
 // ID is unique within the broker.
@@ -375,6 +380,43 @@ func (c *Consumer) Unacked() int {
 // flagged redelivered.
 func (c *Consumer) Close() {
 	c.conn.removeConsumer(c)
+}
+
+// CloseConsumed is Close for a client that reports how far its application
+// got (OpenWire's RemoveInfo.lastDeliveredSequenceId; -1 when it took
+// nothing). A delivery written with a wire sequence number above last (see
+// Delivery.SetWireSeq) only reached the client's prefetch buffer: returning
+// it does not count as a delivery attempt, as in ActiveMQ. Otherwise a
+// consumer that takes one message and closes would push the rest of its
+// prefetch towards the redelivery limit and the DLQ without them ever
+// being seen.
+func (c *Consumer) CloseConsumed(last int64) {
+	c.setConsumedUpTo(last)
+	c.Close()
+}
+
+func (c *Consumer) setConsumedUpTo(last int64) {
+	for _, k := range c.kids() {
+		k.setConsumedUpTo(last)
+	}
+	if q := c.q; q != nil {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+	}
+	c.consumedUpTo, c.consumedKnown = last, true
+}
+
+// unconsumed reports whether e, unacked by c, was written to the client
+// but, by the client's own account (CloseConsumed), never handed to its
+// application. Caller holds c.q.mu.
+func (c *Consumer) unconsumed(e *entry) bool {
+	dl := e.delivery
+	if !c.consumedKnown || dl == nil || dl.state.Load() != 1 {
+		return false
+	}
+	n := dl.wireSeq.Load()
+	// 0: claimed by the writer but not yet numbered, so not yet written.
+	return n == 0 || n > c.consumedUpTo
 }
 
 func (c *Consumer) close() {

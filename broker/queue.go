@@ -836,6 +836,10 @@ func (q *msgQueue) removeConsumer(c *Consumer) {
 			q.unlink(e)
 			q.finish(e, &d)
 		default:
+			if c.unconsumed(e) && e.deliveries > 0 {
+				// Prefetched only: the application never saw it.
+				e.deliveries--
+			}
 			q.returnLocked(e, &d)
 		}
 		e = next
@@ -985,6 +989,8 @@ type Delivery struct {
 	// state: 0 queued for the writer, 1 sent (counts as received), 2
 	// revoked (returned to the queue before it was written).
 	state atomic.Int32
+	// wireSeq is the adapter's number for the write that carried it.
+	wireSeq atomic.Int64
 }
 
 // MarkSent claims the delivery for the wire. It reports false when the
@@ -994,6 +1000,12 @@ type Delivery struct {
 func (d *Delivery) MarkSent() bool {
 	return d.state.CompareAndSwap(0, 1) || d.state.Load() == 1
 }
+
+// SetWireSeq records the adapter's sequence number for the write carrying
+// d (OpenWire's MessageId.brokerSequenceId), numbers that increase in
+// write order, so that Consumer.CloseConsumed can tell which deliveries
+// the client's application took.
+func (d *Delivery) SetWireSeq(n int64) { d.wireSeq.Store(n) }
 
 // revoke withdraws a delivery not yet claimed by the writer; it reports
 // whether it was withdrawn (false: the client already has it).

@@ -224,12 +224,25 @@ func (c *conn) browse(k *consumer, v *wire.ConsumerInfo) error {
 	return nil
 }
 
-func (c *conn) closeConsumer(k *consumer) {
+// lastDeliveredUnknown is RemoveInfo.lastDeliveredSequenceId when the
+// client cannot say what its application took: every unacked message then
+// counts as delivered.
+const lastDeliveredUnknown = -2
+
+// closeConsumer closes k. last is the brokerSequenceId of the last message
+// the client's application took from k (RemoveInfo.lastDeliveredSequenceId,
+// the writer's numbering), so that messages that only sat in the client's
+// prefetch buffer go back without a redelivery, as in ActiveMQ.
+func (c *conn) closeConsumer(k *consumer, last int64) {
 	k.stopPull()
 	k.closed.Store(true)
 	delete(c.consumers, k.id)
-	if k.bcons != nil {
+	switch {
+	case k.bcons == nil:
+	case last == lastDeliveredUnknown:
 		k.bcons.Close()
+	default:
+		k.bcons.CloseConsumed(last)
 	}
 }
 
@@ -598,7 +611,7 @@ func (c *conn) onRemove(v *wire.RemoveInfo) error {
 	switch id := v.ObjectID.(type) {
 	case *wire.ConsumerId:
 		if k := c.consumers[*id]; k != nil {
-			c.closeConsumer(k)
+			c.closeConsumer(k, v.LastDeliveredSequenceID)
 		}
 	case *wire.ProducerId:
 		if p := c.producers[*id]; p != nil {
@@ -607,7 +620,7 @@ func (c *conn) onRemove(v *wire.RemoveInfo) error {
 	case *wire.SessionId:
 		for _, k := range c.consumers {
 			if k.id.SessionId() == *id {
-				c.closeConsumer(k)
+				c.closeConsumer(k, v.LastDeliveredSequenceID)
 			}
 		}
 		for _, p := range c.producers {
@@ -617,7 +630,7 @@ func (c *conn) onRemove(v *wire.RemoveInfo) error {
 		}
 	case *wire.ConnectionId:
 		for _, k := range c.consumers {
-			c.closeConsumer(k)
+			c.closeConsumer(k, v.LastDeliveredSequenceID)
 		}
 		for _, p := range c.producers {
 			c.removeProducer(p)
@@ -642,7 +655,7 @@ func (c *conn) onConsumerControl(v *wire.ConsumerControl) error {
 	}
 	switch {
 	case v.Close:
-		c.closeConsumer(k)
+		c.closeConsumer(k, lastDeliveredUnknown)
 	case v.Start, v.Stop, v.Flush:
 	case k.bcons != nil && v.Prefetch >= 0 && int(v.Prefetch) != k.prefetch:
 		k.prefetch = int(v.Prefetch)

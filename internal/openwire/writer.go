@@ -89,6 +89,9 @@ func (c *conn) writeLoop() {
 					continue
 				}
 				seq++
+				// The client reports the last number its application took
+				// when a consumer closes (closeConsumer).
+				it.d.SetWireSeq(seq)
 				mark := len(buf)
 				if buf, err = c.appendDelivery(buf, codec, &dc, it, seq); err != nil {
 					buf = buf[:mark]

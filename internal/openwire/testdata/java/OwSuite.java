@@ -117,6 +117,7 @@ public class OwSuite {
         check(only, "clientAck", OwSuite::clientAck);
         check(only, "individualAck", OwSuite::individualAck);
         check(only, "sessionRecover", OwSuite::sessionRecover);
+        check(only, "closeUnconsumed", OwSuite::closeUnconsumed);
         check(only, "transacted", OwSuite::transacted);
         check(only, "dlq", OwSuite::dlq);
         check(only, "durable", OwSuite::durable);
@@ -389,6 +390,56 @@ public class OwSuite {
             a.acknowledge();
             b.acknowledge();
             expect(cons2.receive(300) == null, "nothing else");
+        } finally {
+            c.close();
+        }
+    }
+
+    /**
+     * Messages that only sat in a closed consumer's prefetch buffer come back
+     * without a redelivery: taking one message per connection must not push
+     * the rest towards the redelivery limit.
+     */
+    static void closeUnconsumed() throws Exception {
+        Connection pc = connect();
+        Queue q;
+        try {
+            Session ps = pc.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            q = ps.createQueue("suite.unconsumed");
+            sendTexts(ps, q, "m", 10);
+        } finally {
+            pc.close();
+        }
+        for (int i = 1; i <= 9; i++) {
+            Connection c = connect();
+            try {
+                Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+                TextMessage m = (TextMessage) s.createConsumer(q).receive(5000);
+                expect(m != null, "message " + i + " of one per connection");
+                eq("m" + i, m.getText(), "order");
+                eq(1, m.getIntProperty("JMSXDeliveryCount"), "delivery count of m" + i);
+                expect(!m.getJMSRedelivered(), "m" + i + " not redelivered");
+            } finally {
+                c.close();
+            }
+        }
+        // Closing with unacked messages: only those the application took
+        // count as delivered.
+        Connection c = connect();
+        Session s = c.createSession(false, Session.CLIENT_ACKNOWLEDGE);
+        sendTexts(s, q, "n", 2);
+        MessageConsumer cons = s.createConsumer(q);
+        expect(cons.receive(5000) != null, "m10");
+        c.close();
+        c = connect();
+        try {
+            s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            cons = s.createConsumer(q);
+            String got = "";
+            for (Message m; (m = cons.receive(500)) != null;) {
+                got += ((TextMessage) m).getText() + "/" + m.getIntProperty("JMSXDeliveryCount") + " ";
+            }
+            eq("m10/2 n1/1 n2/1 ", got, "redelivery counts after the close");
         } finally {
             c.close();
         }
