@@ -104,10 +104,10 @@ func (t *topic) route(m *Message, p *plan) {
 			continue
 		}
 		if !m.Persistent {
-			// Non-persistent messages reach only a connected durable subscriber.
-			if ds.active.Load() != nil {
-				p.targets = append(p.targets, target{ds.q, &entry{msg: m, seq: seq}})
-			}
+			// Not stored, but kept for an offline subscriber while the
+			// broker runs, as ActiveMQ does (keepDurableSubsActive is on
+			// by default): a subscriber reconnecting must not lose them.
+			p.targets = append(p.targets, target{ds.q, &entry{msg: m, seq: seq}})
 			continue
 		}
 		keys = append(keys, ds.info.Key)

@@ -557,10 +557,13 @@ public class OwSuite {
             Connection pc = connect();
             Session ps = pc.createSession(false, Session.AUTO_ACKNOWLEDGE);
             sendTexts(ps, t, "d", 3);
+            MessageProducer np = ps.createProducer(t);
+            np.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+            np.send(ps.createTextMessage("d4"));
             sub = s.createDurableSubscriber(t, "sub1");
-            for (int i = 1; i <= 3; i++) {
+            for (int i = 1; i <= 4; i++) {
                 TextMessage m = (TextMessage) sub.receive(5000);
-                expect(m != null, "offline message " + i);
+                expect(m != null, "offline message " + i + (i == 4 ? " (non-persistent)" : ""));
                 eq("d" + i, m.getText(), "order");
             }
             try {
