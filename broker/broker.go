@@ -453,13 +453,8 @@ func (b *Broker) routeDepth(m *Message, p *plan, depth int) error {
 	if IsWildcard(m.Dest.Name) {
 		return fmt.Errorf("cannot send to a wildcard destination %s", m.Dest)
 	}
-	if m.Dest.IsTemp() {
-		b.mu.RLock()
-		_, live := b.temps[m.Dest.String()]
-		b.mu.RUnlock()
-		if !live {
-			return fmt.Errorf("%w: %s", ErrDeletedDestination, m.Dest)
-		}
+	if err := b.checkTempLive(m.Dest); err != nil {
+		return err
 	}
 	if m.Dest.IsQueue() {
 		b.addToQueue(b.queue(m.Dest, true), m, p)
@@ -510,6 +505,14 @@ func (b *Broker) addToQueue(q *msgQueue, m *Message, p *plan) {
 // ErrDeletedDestination is returned for sends to a temp destination whose
 // connection has gone.
 var ErrDeletedDestination = errors.New("Cannot publish to a deleted Destination")
+
+// checkTempLive refuses a temp destination whose connection has gone.
+func (b *Broker) checkTempLive(d Destination) error {
+	if d.IsTemp() && !b.IsTempLive(d) {
+		return fmt.Errorf("%w: %s", ErrDeletedDestination, d)
+	}
+	return nil
+}
 
 // deadLetter moves an entry that cannot be delivered to its dead-letter
 // queue, atomically with the ack of the original.

@@ -225,6 +225,11 @@ func TestTempQueueDiesWithConnection(t *testing.T) {
 	if err := c2.SendText(context.Background(), tq, "late", false); err == nil {
 		t.Fatal("send to a dead temp queue must fail")
 	}
+	// In a transaction too, at the send rather than silently at commit.
+	tx, _ := c2.Conn().Begin("late")
+	if err := c2.Conn().Send(&Message{Dest: tq, Body: []byte("late")}, tx, nil); !errors.Is(err, ErrDeletedDestination) {
+		t.Fatalf("transacted send to a dead temp queue: %v", err)
+	}
 }
 
 func TestRecoverFromStore(t *testing.T) {

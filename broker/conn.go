@@ -139,6 +139,11 @@ func (c *Conn) Send(m *Message, tx *Tx, done func(error)) error {
 		m.UserID = c.info.User.Name
 	}
 	if tx != nil {
+		// Refused now rather than dropped at commit, so that the client
+		// hears of it while the transaction is open.
+		if err := c.b.checkTempLive(m.Dest); err != nil {
+			return err
+		}
 		return tx.addSend(m, done)
 	}
 	if c.b.cfg.SchedulerSupport && wantsSchedule(m) {

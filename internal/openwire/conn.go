@@ -40,6 +40,10 @@ type conn struct {
 	producers  map[wire.ProducerId]*producer
 	pending    sync.WaitGroup // sends and commits awaiting the broker
 	sendSem    chan struct{}
+	// rollbackOnly holds the local transactions in which a send the
+	// client did not wait for failed, with the first failure: their
+	// commit must fail.
+	rollbackOnly map[string]error
 
 	// clientConnID is the client's connection id; guarded by Server.mu.
 	clientConnID string

@@ -19,6 +19,7 @@ const (
 	classInvalidSelector    = "javax.jms.InvalidSelectorException"
 	classIllegalState       = "javax.jms.IllegalStateException"
 	classSecurity           = "java.lang.SecurityException"
+	classXA                 = "javax.transaction.xa.XAException"
 )
 
 // jmsError is an error that names the Java exception class to report.

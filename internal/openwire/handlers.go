@@ -64,9 +64,37 @@ func (c *conn) handle(cmd wire.Command, f *sentFrame) (stop bool) {
 		c.answer(b.CommandID, err)
 	} else if err != nil {
 		c.log.Debug("command failed", "type", cmd.DataType(), "err", err)
+		c.doomTransaction(cmd, err)
 	}
 	return stop
 }
+
+// doomTransaction marks the local transaction of a failed send that the
+// client did not wait for (transacted sends are async) as rollback-only,
+// as ActiveMQ does: the client believes the message is part of the
+// transaction, so committing the rest would lose it silently.
+func (c *conn) doomTransaction(cmd wire.Command, err error) {
+	m, ok := cmd.(*wire.Message)
+	if !ok {
+		return
+	}
+	lt, ok := m.TransactionID.(*wire.LocalTransactionId)
+	if !ok || lt == nil {
+		return
+	}
+	id := lt.String()
+	if _, done := c.rollbackOnly[id]; done {
+		return
+	}
+	if c.rollbackOnly == nil {
+		c.rollbackOnly = map[string]error{}
+	}
+	c.rollbackOnly[id] = err
+}
+
+// errRollbackOnly is ActiveMQ's answer to the commit of a doomed
+// transaction; the client rethrows it as a JMSException.
+var errRollbackOnly = jmsErrorf(classXA, "COMMIT FAILED: Transaction marked rollback only xaErrorCode:100")
 
 // connected reports whether a ConnectionInfo was accepted and its
 // connection not removed since.
@@ -523,6 +551,16 @@ func (c *conn) onTransaction(v *wire.TransactionInfo) (answered bool, err error)
 		return false, err
 	case wire.TxCommitOnePhase:
 		tx, err := c.bc.Tx(id)
+		if cause, doomed := c.rollbackOnly[id]; doomed {
+			delete(c.rollbackOnly, id)
+			if err == nil {
+				// The client redelivers what it consumed, as after a
+				// rollback.
+				tx.Abort()
+			}
+			c.log.Warn("commit refused: a send in the transaction failed", "transaction", id, "cause", cause)
+			return false, errRollbackOnly
+		}
 		if err != nil {
 			return false, jmsErrorf(classJMSException, "Transaction '%s' has not been started.", id)
 		}
@@ -542,6 +580,7 @@ func (c *conn) onTransaction(v *wire.TransactionInfo) (answered bool, err error)
 		}
 		return true, nil
 	case wire.TxRollback:
+		delete(c.rollbackOnly, id)
 		tx, err := c.bc.Tx(id)
 		if err != nil {
 			// Nothing happened in it that the broker knows of.

@@ -123,6 +123,7 @@ public class OwSuite {
         check(only, "durable", OwSuite::durable);
         check(only, "tempRequestReply", OwSuite::tempRequestReply);
         check(only, "deletedTempDestination", OwSuite::deletedTemp);
+        check(only, "transactedFailedSend", OwSuite::transactedFailedSend);
         check(only, "selectors", OwSuite::selectors);
         check(only, "browser", OwSuite::browser);
         check(only, "pull", OwSuite::pull);
@@ -623,6 +624,44 @@ public class OwSuite {
         } finally {
             client.close();
             service.close();
+        }
+    }
+
+    /**
+     * A transacted send is async: when the broker refuses it, the commit
+     * must fail rather than commit the rest without it.
+     */
+    static void transactedFailedSend() throws Exception {
+        Connection owner = connect();
+        TemporaryQueue tq = owner.createSession(false, Session.AUTO_ACKNOWLEDGE).createTemporaryQueue();
+        String name = tq.getQueueName();
+        owner.close();
+        ActiveMQConnectionFactory f = factory();
+        f.setWatchTopicAdvisories(false); // so only the broker knows it is gone
+        Connection c = f.createConnection();
+        c.start();
+        try {
+            Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            Queue q = s.createQueue("suite.txfailed");
+            Session ts = c.createSession(true, Session.SESSION_TRANSACTED);
+            MessageProducer p = ts.createProducer(null);
+            p.send(q, ts.createTextMessage("kept only with the other"));
+            p.send(new org.apache.activemq.command.ActiveMQTempQueue(name), ts.createTextMessage("refused"));
+            try {
+                ts.commit();
+                throw new AssertionError("commit succeeded although a send in the transaction failed");
+            } catch (JMSException expected) {
+                expect(expected.getMessage().contains("rollback only"), "commit failure: " + expected.getMessage());
+            }
+            MessageConsumer cons = s.createConsumer(q);
+            expect(cons.receive(300) == null, "the doomed transaction's other send was discarded");
+            // The session goes on with a fresh transaction.
+            p.send(q, ts.createTextMessage("next"));
+            ts.commit();
+            TextMessage m = (TextMessage) cons.receive(5000);
+            expect(m != null && m.getText().equals("next"), "the next transaction commits");
+        } finally {
+            c.close();
         }
     }
 
