@@ -65,6 +65,9 @@ func (c *conn) handle(cmd wire.Command, f *sentFrame) (stop bool) {
 	} else if err != nil {
 		c.log.Debug("command failed", "type", cmd.DataType(), "err", err)
 		c.doomTransaction(cmd, err)
+		// As ActiveMQ does, so that the client's ExceptionListener hears
+		// of what it did not wait for (an async send refused, say).
+		c.send(&wire.ConnectionError{Exception: throwableFor(err)})
 	}
 	return stop
 }

@@ -684,6 +684,13 @@ public class OwSuite {
                 throw new AssertionError("send to a deleted temporary queue succeeded");
             } catch (InvalidDestinationException expected) {
             }
+            // An async send cannot throw: the ExceptionListener hears of it.
+            final java.util.concurrent.BlockingQueue<JMSException> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+            c.setExceptionListener(heard::add);
+            p.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+            p.send(new org.apache.activemq.command.ActiveMQTempQueue(name), s.createTextMessage("lost async"));
+            JMSException e = heard.poll(5, TimeUnit.SECONDS);
+            expect(e instanceof InvalidDestinationException, "ExceptionListener told of the refused async send: " + e);
         } finally {
             c.close();
         }
