@@ -769,3 +769,13 @@ func (tx *Tx) Abort() error {
 
 // CheckRead asks the authorizer whether the connection may consume from d.
 func (c *Conn) CheckRead(d Destination) error { return c.authorize(OpRead, d) }
+
+// CheckWrite asks the authorizer whether the connection may send to d, for
+// a producer bound to d: ActiveMQ refuses such a producer when it is
+// created. Creating d is a matter for the first send.
+func (c *Conn) CheckWrite(d Destination) error {
+	if c.b.cfg.Authorizer == nil {
+		return nil
+	}
+	return c.b.cfg.Authorizer.Authorize(c.info.User, OpWrite, d)
+}

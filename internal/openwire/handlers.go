@@ -296,6 +296,9 @@ func (c *conn) onProducerInfo(v *wire.ProducerInfo) error {
 		if d.IsTemp() && !c.s.opts.Broker.IsTempLive(d) {
 			return jmsErrorf(classInvalidDestination, "%v: %s", broker.ErrDeletedDestination, d)
 		}
+		if err := c.bc.CheckWrite(d); err != nil {
+			return err
+		}
 		p.dest = d
 		c.bc.AddProducer(d)
 	}

@@ -2,7 +2,9 @@ package openwire
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -164,6 +166,41 @@ func TestAuthFailureClosesAfterException(t *testing.T) {
 	if user != "alice" {
 		t.Errorf("broker connection user %q", user)
 	}
+}
+
+// readOnly lets everyone read and create, and write nowhere.
+type readOnly struct{}
+
+func (readOnly) Authorize(u *broker.User, op broker.Operation, d broker.Destination) error {
+	if op == broker.OpWrite {
+		return fmt.Errorf("User %s is not authorized to write to: %s", u.Name, d)
+	}
+	return nil
+}
+
+// TestProducerNeedsWrite checks that a producer bound to a destination the
+// user may not write to is refused when it is created, as in ActiveMQ.
+func TestProducerNeedsWrite(t *testing.T) {
+	b, err := broker.New(broker.Config{Name: "go-broker", Logger: testLogger(t), Authorizer: readOnly{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	ow := startOW(t, b, "127.0.0.1:0", func(o *Options) { o.Auth = oneUser{} })
+	c, _, _ := dialOW(t, ow.addr, nil)
+	cid := &wire.ConnectionId{Value: "ID:ro:1"}
+	c.mustCall(&wire.ConnectionInfo{ConnectionID: cid, UserName: wire.Str("alice"), Password: wire.Str("secret")})
+	sid := &wire.SessionId{ConnectionID: cid.Value, Value: 1}
+	c.send(&wire.SessionInfo{SessionID: sid}, false)
+	r := c.call(&wire.ProducerInfo{ProducerID: &wire.ProducerId{ConnectionID: cid.Value, SessionID: 1, Value: 1}, Destination: wire.NewQueue("ro")})
+	if er, ok := r.(*wire.ExceptionResponse); !ok || er.Exception.Class != classJMSSecurity {
+		t.Fatalf("producer on a destination alice may not write to: %#v", r)
+	}
+	// An anonymous producer is checked at each send instead.
+	c.mustCall(&wire.ProducerInfo{ProducerID: &wire.ProducerId{ConnectionID: cid.Value, SessionID: 1, Value: 2}})
 }
 
 func TestKeepAlive(t *testing.T) {
