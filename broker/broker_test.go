@@ -774,7 +774,7 @@ func TestCloseConsumedSkipsPrefetched(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(take(3), 11)
-	k.CloseConsumed(11)
+	k.CloseConsumed(11, false)
 
 	k, err = c.Conn().Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, out)
 	if err != nil {
@@ -793,13 +793,38 @@ func TestCloseConsumedSkipsPrefetched(t *testing.T) {
 	}
 	// Nothing taken at all (-1): no message counts a delivery.
 	write(ds, 1)
-	k.CloseConsumed(-1)
+	k.CloseConsumed(-1, false)
+	if k, err = c.Conn().Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, out); err != nil {
+		t.Fatal(err)
+	}
+	ds = take(3)
+	for i, d := range ds {
+		if d.DeliveryCount != want[i].count {
+			t.Fatalf("after a close with nothing taken: %s count %d, want %d", d.Msg.Body, d.DeliveryCount, want[i].count)
+		}
+	}
+	// A session closing reports its latest delivery, here another
+	// consumer's (number 40): this one's application took none of its own.
+	write(ds, 21)
+	k.CloseConsumed(40, true)
+	if k, err = c.Conn().Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, out); err != nil {
+		t.Fatal(err)
+	}
+	ds = take(3)
+	for i, d := range ds {
+		if d.DeliveryCount != want[i].count {
+			t.Fatalf("after a session close naming another consumer's delivery: %s count %d, want %d", d.Msg.Body, d.DeliveryCount, want[i].count)
+		}
+	}
+	// It names this one's "b": "a" and "b" were taken.
+	write(ds, 31)
+	k.CloseConsumed(32, true)
 	if _, err := c.Conn().Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, out); err != nil {
 		t.Fatal(err)
 	}
 	for i, d := range take(3) {
-		if d.DeliveryCount != want[i].count {
-			t.Fatalf("after a close with nothing taken: %s count %d, want %d", d.Msg.Body, d.DeliveryCount, want[i].count)
+		if w := want[i].count + int32(1-i/2); d.DeliveryCount != w {
+			t.Fatalf("after a session close naming this consumer's delivery: %s count %d, want %d", d.Msg.Body, d.DeliveryCount, w)
 		}
 	}
 }

@@ -83,9 +83,11 @@ type Consumer struct {
 	closed       bool
 
 	// consumedUpTo, when consumedKnown (CloseConsumed), is the wire
-	// sequence number of the last delivery the client's application took.
-	consumedUpTo  int64
-	consumedKnown bool
+	// sequence number of the last delivery the client's application took;
+	// consumedShared says it may be another consumer's.
+	consumedUpTo   int64
+	consumedKnown  bool
+	consumedShared bool
 }
 
 // ID is unique within the broker.
@@ -390,20 +392,40 @@ func (c *Consumer) Close() {
 // consumer that takes one message and closes would push the rest of its
 // prefetch towards the redelivery limit and the DLQ without them ever
 // being seen.
-func (c *Consumer) CloseConsumed(last int64) {
-	c.setConsumedUpTo(last)
+//
+// shared says last is the latest of several consumers' (a session or a
+// connection closing): then, as in ActiveMQ, it says something about c only
+// if c holds the delivery numbered last, and otherwise c's application is
+// taken to have had none of its unacked messages.
+func (c *Consumer) CloseConsumed(last int64, shared bool) {
+	c.setConsumedUpTo(last, shared)
 	c.Close()
 }
 
-func (c *Consumer) setConsumedUpTo(last int64) {
+func (c *Consumer) setConsumedUpTo(last int64, shared bool) {
 	for _, k := range c.kids() {
-		k.setConsumedUpTo(last)
+		k.setConsumedUpTo(last, shared)
 	}
 	if q := c.q; q != nil {
 		q.mu.Lock()
 		defer q.mu.Unlock()
 	}
-	c.consumedUpTo, c.consumedKnown = last, true
+	c.consumedUpTo, c.consumedKnown, c.consumedShared = last, true, shared
+}
+
+// settleConsumedUpTo resolves a shared consumedUpTo before the unacked
+// messages are returned. Caller holds c.q.mu.
+func (c *Consumer) settleConsumedUpTo() {
+	if !c.consumedKnown || !c.consumedShared {
+		return
+	}
+	c.consumedShared = false
+	for e := c.uhead; e != nil; e = e.cnext {
+		if dl := e.delivery; dl != nil && dl.wireSeq.Load() == c.consumedUpTo {
+			return
+		}
+	}
+	c.consumedUpTo = -1
 }
 
 // unconsumed reports whether e, unacked by c, was written to the client

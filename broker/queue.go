@@ -823,6 +823,7 @@ func (q *msgQueue) removeConsumer(c *Consumer) {
 		}
 	}
 	var d deferred
+	c.settleConsumedUpTo()
 	for e := c.uhead; e != nil; {
 		next := e.cnext
 		switch {

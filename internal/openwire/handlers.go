@@ -260,11 +260,13 @@ func (c *conn) browse(k *consumer, v *wire.ConsumerInfo) error {
 // counts as delivered.
 const lastDeliveredUnknown = -2
 
-// closeConsumer closes k. last is the brokerSequenceId of the last message
-// the client's application took from k (RemoveInfo.lastDeliveredSequenceId,
-// the writer's numbering), so that messages that only sat in the client's
-// prefetch buffer go back without a redelivery, as in ActiveMQ.
-func (c *conn) closeConsumer(k *consumer, last int64) {
+// closeConsumer closes k. last is RemoveInfo.lastDeliveredSequenceId: the
+// brokerSequenceId (the writer's numbering) of the last message the
+// client's application took from k or, when shared, from any consumer of
+// the closing session or connection. Messages that only sat in the
+// client's prefetch buffer then go back without a redelivery, as in
+// ActiveMQ.
+func (c *conn) closeConsumer(k *consumer, last int64, shared bool) {
 	k.stopPull()
 	k.closed.Store(true)
 	delete(c.consumers, k.id)
@@ -273,7 +275,7 @@ func (c *conn) closeConsumer(k *consumer, last int64) {
 	case last == lastDeliveredUnknown:
 		k.bcons.Close()
 	default:
-		k.bcons.CloseConsumed(last)
+		k.bcons.CloseConsumed(last, shared)
 	}
 }
 
@@ -656,7 +658,7 @@ func (c *conn) onRemove(v *wire.RemoveInfo) error {
 	switch id := v.ObjectID.(type) {
 	case *wire.ConsumerId:
 		if k := c.consumers[*id]; k != nil {
-			c.closeConsumer(k, v.LastDeliveredSequenceID)
+			c.closeConsumer(k, v.LastDeliveredSequenceID, false)
 		}
 	case *wire.ProducerId:
 		if p := c.producers[*id]; p != nil {
@@ -665,7 +667,7 @@ func (c *conn) onRemove(v *wire.RemoveInfo) error {
 	case *wire.SessionId:
 		for _, k := range c.consumers {
 			if k.id.SessionId() == *id {
-				c.closeConsumer(k, v.LastDeliveredSequenceID)
+				c.closeConsumer(k, v.LastDeliveredSequenceID, true)
 			}
 		}
 		for _, p := range c.producers {
@@ -675,7 +677,7 @@ func (c *conn) onRemove(v *wire.RemoveInfo) error {
 		}
 	case *wire.ConnectionId:
 		for _, k := range c.consumers {
-			c.closeConsumer(k, v.LastDeliveredSequenceID)
+			c.closeConsumer(k, v.LastDeliveredSequenceID, true)
 		}
 		for _, p := range c.producers {
 			c.removeProducer(p)
@@ -700,7 +702,7 @@ func (c *conn) onConsumerControl(v *wire.ConsumerControl) error {
 	}
 	switch {
 	case v.Close:
-		c.closeConsumer(k, lastDeliveredUnknown)
+		c.closeConsumer(k, lastDeliveredUnknown, false)
 	case v.Start, v.Stop, v.Flush:
 	case k.bcons != nil && v.Prefetch >= 0 && int(v.Prefetch) != k.prefetch:
 		k.prefetch = int(v.Prefetch)

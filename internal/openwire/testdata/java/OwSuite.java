@@ -441,6 +441,25 @@ public class OwSuite {
                 got += ((TextMessage) m).getText() + "/" + m.getIntProperty("JMSXDeliveryCount") + " ";
             }
             eq("m10/2 n1/1 n2/1 ", got, "redelivery counts after the close");
+            cons.close();
+            // A session closing names its latest delivery, which may be
+            // another consumer's: an idle consumer's prefetch stays fresh.
+            Session two = c.createSession(false, Session.CLIENT_ACKNOWLEDGE);
+            Queue idle = two.createQueue("suite.unconsumed.idle");
+            sendTexts(two, idle, "i", 2);
+            two.createConsumer(idle);
+            sendTexts(two, q, "b", 1);
+            expect(two.createConsumer(q).receive(5000) != null, "the busy consumer's message");
+            Thread.sleep(200); // the idle consumer's prefetch arrives
+            two.close();
+            cons = s.createConsumer(idle);
+            got = "";
+            for (Message m; (m = cons.receive(500)) != null;) {
+                got += ((TextMessage) m).getText() + "/" + m.getIntProperty("JMSXDeliveryCount") + " ";
+            }
+            eq("i1/1 i2/1 ", got, "the idle consumer's messages after the session close");
+            cons.close();
+            eq("b1", ((TextMessage) s.createConsumer(q).receive(5000)).getText(), "the busy consumer's message comes back");
         } finally {
             c.close();
         }
