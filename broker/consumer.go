@@ -504,7 +504,7 @@ func (c *Consumer) AckExpired(msgID string) error {
 	q.unlink(e)
 	q.expired++
 	q.dequeued++
-	d := deferred{dead: []deadLetter{{e: e, cause: "Message expired", exp: true}}}
+	d := deferred{dead: []deadLetter{{e: e, cause: expiryCause(e), exp: true}}}
 	q.dispatchLocked(&d)
 	q.unlock(&d)
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -535,7 +536,7 @@ func (q *msgQueue) dispatchLocked(d *deferred) {
 				q.removePending(e)
 				q.expired++
 				q.dequeued++
-				d.dead = append(d.dead, deadLetter{e: e, cause: "Message expired", exp: true})
+				d.dead = append(d.dead, deadLetter{e: e, cause: expiryCause(e), exp: true})
 				e = next
 				continue
 			}
@@ -790,6 +791,12 @@ func (q *msgQueue) returnLocked(e *entry, d *deferred) {
 	q.memory += e.size()
 }
 
+// expiryCause is ActiveMQ's dlqDeliveryFailureCause for an expired message:
+// the text of the Throwable it dead-letters it with.
+func expiryCause(e *entry) string {
+	return "java.lang.Throwable: Message Expired. Expiration:" + strconv.FormatInt(e.msg.Expiration, 10)
+}
+
 func redeliveryCause(n, max int) string {
 	return "Delivery[" + itoa(n) + "] exceeds redelivery policy limit:RedeliveryPolicy {maximumRedeliveries = " + itoa(max) + "}"
 }
@@ -934,7 +941,7 @@ func (q *msgQueue) expireScan(now int64) {
 				q.removePending(e)
 				q.expired++
 				q.dequeued++
-				d.dead = append(d.dead, deadLetter{e: e, cause: "Message expired", exp: true})
+				d.dead = append(d.dead, deadLetter{e: e, cause: expiryCause(e), exp: true})
 			}
 			e = next
 		}
