@@ -210,6 +210,26 @@ func TestTransactions(t *testing.T) {
 	}
 }
 
+func TestNackInTransactionRefused(t *testing.T) {
+	b := newTestBroker(t)
+	c := client(t, b, "")
+	q := QueueDest("nacktx")
+	s, _ := c.Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, false)
+	send(t, c, q, "x", true)
+	d := recv(t, s)
+	tx, _ := c.Conn().Begin("t")
+	if err := s.Consumer().Nack(d.Msg.ID, "", tx, nil); !errors.Is(err, ErrTransactedNack) {
+		t.Fatalf("Nack in a transaction: %v", err)
+	}
+	tx.Abort()
+	if st, _ := b.QueueStats(QueueDest("ActiveMQ.DLQ")); st.QueueSize != 0 {
+		t.Fatalf("DLQ holds %d", st.QueueSize)
+	}
+	if !s.Consumer().HasUnacked(d.Msg.ID) {
+		t.Fatal("refused Nack must leave the message unacked")
+	}
+}
+
 func TestTempQueueDiesWithConnection(t *testing.T) {
 	b := newTestBroker(t)
 	c1 := client(t, b, "")

@@ -52,6 +52,9 @@ type SubscribeOptions struct {
 var (
 	ErrUnknownMessage = errors.New("unknown message id")
 	ErrConsumerClosed = errors.New("consumer closed")
+	// ErrTransactedNack refuses a poison ack inside a transaction, as
+	// ActiveMQ does: the dead-lettering could not be undone by a rollback.
+	ErrTransactedNack = errors.New("poison ack cannot be transacted")
 )
 
 // Consumer is a live subscription of a connection.
@@ -262,7 +265,8 @@ func (a *Acked) Failed() {
 
 // Nack is a poison ack: a persistent message goes straight to the dead-letter
 // queue, a non-persistent one is dropped (unless the policy processes
-// non-persistent dead letters).
+// non-persistent dead letters). A poison ack in a transaction is refused
+// with ErrTransactedNack and leaves the message unacked.
 func (c *Consumer) Nack(msgID string, cause string, tx *Tx, done func(error)) error {
 	if c.group != nil {
 		k, err := c.child(msgID)
@@ -277,6 +281,10 @@ func (c *Consumer) Nack(msgID string, cause string, tx *Tx, done func(error)) er
 	if e == nil || e.owner != c || e.txAck != nil {
 		q.mu.Unlock()
 		return fmt.Errorf("%w: %s", ErrUnknownMessage, msgID)
+	}
+	if tx != nil {
+		q.mu.Unlock()
+		return fmt.Errorf("%w: %s in transaction %s", ErrTransactedNack, msgID, tx.ID())
 	}
 	q.unlink(e)
 	q.dequeued++

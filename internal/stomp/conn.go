@@ -972,6 +972,9 @@ func (c *conn) onAck(f *frame.Frame, nack bool) error {
 		if done != nil {
 			c.pending.Done()
 		}
+		if errors.Is(err, broker.ErrTransactedNack) {
+			return errf("Poison ack cannot be transacted: message-id [%s] in transaction %s", msgID, tx.ID())
+		}
 		return errf("Unexpected ACK received for message-id [%s]", msgID)
 	}
 	return nil

@@ -1163,3 +1163,39 @@ func TestUnsubscribeByDestination10(t *testing.T) {
 		t.Fatalf("queue after unsubscribe: %+v", st)
 	}
 }
+
+// A NACK inside a transaction is refused, as ActiveMQ refuses a transacted
+// poison ack: an ERROR, the connection stays, and the message is neither
+// dead-lettered (which ABORT could not undo) nor acked.
+func TestNackInTransactionRefused(t *testing.T) {
+	ts := startServer(t, nil)
+	r := dialRaw(t, ts.addr)
+	r.connect("1.2")
+	r.send("SUBSCRIBE\nid:s\ndestination:/queue/nacktx\nack:client-individual\n\n\x00")
+	r.send("SEND\ndestination:/queue/nacktx\npersistent:true\n\npoison\x00")
+	m := r.read()
+	if m.Command != frame.MESSAGE {
+		t.Fatalf("%s %v", m.Command, m.Headers)
+	}
+	r.send("BEGIN\ntransaction:t\n\n\x00")
+	r.send("NACK\nid:" + hdr(m, "ack") + "\ntransaction:t\nreceipt:n\n\n\x00")
+	if f := r.read(); f.Command != frame.ERROR || hdr(f, "receipt-id") != "n" ||
+		!strings.HasPrefix(hdr(f, "message"), "Poison ack cannot be transacted") {
+		t.Fatalf("NACK in a transaction: %s %v", f.Command, f.Headers)
+	}
+	r.send("ABORT\ntransaction:t\nreceipt:a\n\n\x00")
+	if f := r.read(); f.Command != frame.RECEIPT {
+		t.Fatalf("ABORT: %s %v", f.Command, f.Headers)
+	}
+	if st, _ := ts.b.QueueStats(broker.QueueDest("ActiveMQ.DLQ")); st.QueueSize != 0 {
+		t.Fatalf("DLQ holds %d messages", st.QueueSize)
+	}
+	// Still unacked: its ack header acks it.
+	r.send("ACK\nid:" + hdr(m, "ack") + "\nreceipt:k\n\n\x00")
+	if f := r.read(); f.Command != frame.RECEIPT {
+		t.Fatalf("ACK after the refused NACK: %s %v", f.Command, f.Headers)
+	}
+	if st, _ := ts.b.QueueStats(broker.QueueDest("nacktx")); st.QueueSize != 0 {
+		t.Fatalf("queue size %d", st.QueueSize)
+	}
+}
