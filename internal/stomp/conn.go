@@ -942,9 +942,12 @@ func (c *conn) onAck(f *frame.Frame, nack bool) error {
 	}
 	if sub == nil {
 		sub = c.ackOwner(msgID)
-		if sub == nil {
-			return errf("Unexpected ACK received for message-id [%s]", msgID)
-		}
+	}
+	// An auto-ack subscription takes no acks: the broker acks its
+	// deliveries as they are written, and one not yet written must not be
+	// acked by the client.
+	if sub == nil || sub.ack == "auto" {
+		return errf("Unexpected ACK received for message-id [%s]", msgID)
 	}
 	receipt, wantReceipt := f.Get("receipt")
 	var done func(error)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1197,5 +1198,63 @@ func TestNackInTransactionRefused(t *testing.T) {
 	}
 	if st, _ := ts.b.QueueStats(broker.QueueDest("nacktx")); st.QueueSize != 0 {
 		t.Fatalf("queue size %d", st.QueueSize)
+	}
+}
+
+// An ACK naming an auto-ack subscription is unexpected, as in ActiveMQ,
+// even for a message that is still on its way to the client: it must
+// neither ack that message nor be answered with a RECEIPT.
+func TestAckOnAutoSubscriptionRefused(t *testing.T) {
+	ts := startServer(t, func(o *Options) { o.WriteTimeout = 30 * time.Second })
+	c := dialRaw(t, ts.addr)
+	c.connect("1.1")
+	c.send("SUBSCRIBE\nid:s\ndestination:/queue/autoack\nreceipt:s\n\n\x00")
+	if f := c.read(); f.Command != frame.RECEIPT {
+		t.Fatalf("subscribe: %s %v", f.Command, f.Headers)
+	}
+	p := dialRaw(t, ts.addr)
+	p.connect("1.1")
+	p.send("SEND\ndestination:/queue/autoack\n\nfirst\x00")
+	first := hdr(c.read(), "message-id")
+	i := strings.LastIndexByte(first, ':')
+	seq, err := strconv.Atoi(first[i+1:])
+	if err != nil {
+		t.Fatalf("message-id %q", first)
+	}
+	// Far more than the client's socket buffers hold while it does not
+	// read: the last message stays queued for the writer.
+	body := strings.Repeat("x", 256<<10)
+	const n = 64
+	for range n {
+		p.send("SEND\ndestination:/queue/autoack\ncontent-length:" + strconv.Itoa(len(body)) + "\n\n" + body + "\x00")
+	}
+	p.send("SEND\ndestination:/queue/autoack\nreceipt:p\n\nlast\x00")
+	if f := p.read(); f.Command != frame.RECEIPT {
+		t.Fatalf("send: %s %v", f.Command, f.Headers)
+	}
+	if st, _ := ts.b.QueueStats(broker.QueueDest("autoack")); st.InFlightCount == 0 {
+		t.Skip("the client's socket took every message: nothing left in flight")
+	}
+	last := first[:i+1] + strconv.Itoa(seq+n+1)
+	c.send("ACK\nsubscription:s\nmessage-id:" + last + "\nreceipt:a\n\n\x00")
+	gotLast := false
+	for {
+		f := c.read()
+		if f.Command == frame.MESSAGE {
+			gotLast = gotLast || string(f.Body) == "last"
+			continue
+		}
+		if hdr(f, "receipt-id") != "a" {
+			t.Fatalf("%s %v", f.Command, f.Headers)
+		}
+		if f.Command != frame.ERROR || !strings.HasPrefix(hdr(f, "message"), "Unexpected ACK received for message-id ["+last+"]") {
+			t.Fatalf("ACK on an auto-ack subscription: %s %v", f.Command, f.Headers)
+		}
+		break
+	}
+	if !gotLast {
+		if f := c.read(); f.Command != frame.MESSAGE || string(f.Body) != "last" {
+			t.Fatalf("last message: %s %q", f.Command, f.Body)
+		}
 	}
 }
