@@ -872,6 +872,21 @@ func (c *conn) onUnsubscribe(f *frame.Frame) error {
 			return errf("No subscription matched: UNSUBSCRIBE needs an id header")
 		}
 	}
+	// Naming a durable subscription asks only to delete it, as in
+	// ActiveMQ: refused while it is active, and a live subscription with
+	// the id is left as it is. Ending one and deleting it takes two
+	// UNSUBSCRIBEs, so a client cannot drop stored messages by mistake.
+	durable, hasDurable := f.Get("activemq.subscriptionName")
+	if !hasDurable {
+		durable, hasDurable = f.Get("durable-subscription-name")
+	}
+	if hasDurable {
+		if err := c.bc.RemoveDurable(durable); err != nil {
+			return errf("%v", err)
+		}
+		c.receipt(f)
+		return nil
+	}
 	sub := c.subs[id]
 	if sub == nil && byDest {
 		// A 1.0 client may name by destination a subscription it made with
@@ -883,24 +898,13 @@ func (c *conn) onUnsubscribe(f *frame.Frame) error {
 			}
 		}
 	}
-	durable, hasDurable := f.Get("activemq.subscriptionName")
-	if !hasDurable {
-		durable, hasDurable = f.Get("durable-subscription-name")
-	}
-	if sub == nil && !hasDurable {
+	if sub == nil {
 		return errf("No subscription matched: %s", id)
 	}
-	if sub != nil {
-		delete(c.subs, id)
-		delete(c.subsByTag, sub.ackTag)
-		if sub.cons != nil {
-			sub.cons.Close()
-		}
-	}
-	if hasDurable {
-		if err := c.bc.RemoveDurable(durable); err != nil {
-			return errf("%v", err)
-		}
+	delete(c.subs, id)
+	delete(c.subsByTag, sub.ackTag)
+	if sub.cons != nil {
+		sub.cons.Close()
 	}
 	c.receipt(f)
 	return nil

@@ -583,8 +583,22 @@ func TestDurableOverStomp(t *testing.T) {
 	if f := r.read(); string(f.Body) != "while-away" {
 		t.Fatalf("got %q", f.Body)
 	}
+	// Active, it cannot be deleted, and it stays live (as ActiveMQ's
+	// Stomp11Test.testDurableSubAndUnSubFlow expects).
 	r.send("UNSUBSCRIBE\nid:d\nactivemq.subscriptionName:s1\nreceipt:3\n\n\x00")
-	if f := r.read(); f.Command != "RECEIPT" {
+	if f := r.read(); f.Command != frame.ERROR || hdr(f, "receipt-id") != "3" {
+		t.Fatalf("deleting an active durable subscription: %s %v", f.Command, f.Headers)
+	}
+	p.send("SEND\ndestination:/topic/t\n\nstill-live\x00")
+	if f := r.read(); string(f.Body) != "still-live" {
+		t.Fatalf("after the refused delete: %s %q", f.Command, f.Body)
+	}
+	r.send("UNSUBSCRIBE\nid:d\nreceipt:4\n\n\x00")
+	if f := r.read(); f.Command != frame.RECEIPT {
+		t.Fatalf("%s %v", f.Command, f.Headers)
+	}
+	r.send("UNSUBSCRIBE\nid:d\nactivemq.subscriptionName:s1\nreceipt:5\n\n\x00")
+	if f := r.read(); f.Command != frame.RECEIPT {
 		t.Fatalf("%s %v", f.Command, f.Headers)
 	}
 	if len(ts.b.DurableSubscriptions()) != 0 {
