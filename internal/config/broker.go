@@ -379,7 +379,7 @@ func (d *decoder) policyEntry(n *xnode) *PolicyEntry {
 	a.sbool("optimizedDispatch", &pe.OptimizedDispatch)
 	a.long("expireMessagesPeriod", &pe.ExpireMessagesPeriod)
 	a.sbool("prioritizedMessages", &pe.PrioritizedMessages)
-	a.sbool("strictOrderDispatch", &pe.StrictOrderDispatch)
+	a.sboolNotActedOn("strictOrderDispatch", &pe.StrictOrderDispatch, false)
 	a.sbool("useCache", &pe.UseCache)
 	a.sbool("gcInactiveDestinations", &pe.GCInactiveDestinations)
 	// ActiveMQ has both spellings; the misspelt one is the older.
@@ -412,10 +412,14 @@ func (d *decoder) policyEntry(n *xnode) *PolicyEntry {
 	a.int("consumersBeforeDispatchStarts", &pe.ConsumersBeforeDispatchStarts)
 	a.sbool("usePrefetchExtension", &pe.UsePrefetchExtension)
 	a.sbool("reduceMemoryFootprint", &pe.ReduceMemoryFootprint)
-	a.sbool("persistJMSRedelivered", &pe.PersistJMSRedelivered)
+	a.sboolNotActedOn("persistJMSRedelivered", &pe.PersistJMSRedelivered, false)
 	a.sbool("sendDuplicateFromStoreToDLQ", &pe.SendDuplicateFromStoreToDLQ)
 	a.long("minimumMessageSize", &pe.MinimumMessageSize)
-	a.int("maxDestinations", &pe.MaxDestinations)
+	// Any value >= 0 would limit how many destinations the entry may
+	// cover; the broker has no such limit.
+	if a.int("maxDestinations", &pe.MaxDestinations) && pe.MaxDestinations >= 0 {
+		a.notActedOn("maxDestinations")
+	}
 	var sf bool
 	if a.sbool("sendFailIfNoSpace", &sf) {
 		pe.SendFailIfNoSpace = &sf
@@ -500,9 +504,10 @@ func (d *decoder) deadLetterStrategy(parent, n *xnode) *DeadLetterStrategy {
 		a.str("topicPrefix", &s.TopicPrefix)
 		a.str("queueSuffix", &s.QueueSuffix)
 		a.str("topicSuffix", &s.TopicSuffix)
-		a.sbool("useQueueForQueueMessages", &s.UseQueueForQueueMessages)
-		a.sbool("useQueueForTopicMessages", &s.UseQueueForTopicMessages)
-		a.sbool("destinationPerDurableSubscriber", &s.DestinationPerDurableSubscriber)
+		// Dead letters always go to a queue, one per destination.
+		a.sboolNotActedOn("useQueueForQueueMessages", &s.UseQueueForQueueMessages, true)
+		a.sboolNotActedOn("useQueueForTopicMessages", &s.UseQueueForTopicMessages, true)
+		a.sboolNotActedOn("destinationPerDurableSubscriber", &s.DestinationPerDurableSubscriber, false)
 	default:
 		d.unexpected(parent, n)
 		return nil
@@ -520,6 +525,10 @@ func (d *decoder) deadLetterStrategy(parent, n *xnode) *DeadLetterStrategy {
 			if c := d.single(k); c != nil {
 				if dest, ok := d.destination(k, c); ok {
 					s.DeadLetterQueue, s.DeadLetterQueueKind = dest.Name, dest.Kind
+					if dest.Kind != Queue {
+						// Dead letters always go to a queue of that name.
+						d.warn(c, "<%s><deadLetterQueue><%s>: a dead-letter %s is not supported by this broker; the queue %s is used", n.local, c.local, dest.Kind, dest.Name)
+					}
 				}
 			}
 			continue

@@ -186,6 +186,22 @@ func (a *attrs) abool(name string, dst *bool) bool {
 	return true
 }
 
+// sboolNotActedOn reads a boolean the broker parses but does not act on.
+// The broker always behaves as if it were acts; any other value is
+// reported the way finish reports an attribute not supported, since an
+// operator who sets it expects ActiveMQ's behaviour and would not get it.
+func (a *attrs) sboolNotActedOn(name string, dst *bool, acts bool) {
+	if a.sbool(name, dst) && *dst != acts {
+		a.notActedOn(name)
+	}
+}
+
+// notActedOn reports an attribute that was read but is not acted on.
+func (a *attrs) notActedOn(name string) {
+	x := a.src[name]
+	a.d.warnAt(x.line, x.col, "<%s %s>: attribute not supported by this broker; ignored", a.n.local, name)
+}
+
 func (a *attrs) int(name string, dst *int) bool {
 	v, ok := a.get(name)
 	if !ok {
@@ -317,7 +333,7 @@ func (a *attrs) finish() map[string]string {
 			continue
 		}
 		if strings.Contains(known, " "+name+" ") {
-			a.d.warnAt(x.line, x.col, "<%s %s>: attribute not supported by this broker; ignored", a.n.local, name)
+			a.notActedOn(name)
 		} else {
 			a.d.warnAt(x.line, x.col, "<%s>: unknown attribute %s; ignored", a.n.local, name)
 		}

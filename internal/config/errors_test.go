@@ -274,3 +274,47 @@ func TestPropertiesFileErrors(t *testing.T) {
 		t.Errorf("http location: %v", err)
 	}
 }
+
+// TestNotActedOnWarnings covers attributes the decoder reads but the broker
+// does not act on: a value asking for behaviour the broker lacks is warned
+// about with its position; the value the broker behaves as is not.
+func TestNotActedOnWarnings(t *testing.T) {
+	doc := broker(`<destinationPolicy><policyMap><policyEntries>
+  <policyEntry queue="A" strictOrderDispatch="true" persistJMSRedelivered="true" maxDestinations="10">
+    <deadLetterStrategy>
+      <individualDeadLetterStrategy useQueueForQueueMessages="false" useQueueForTopicMessages="false" destinationPerDurableSubscriber="true"/>
+    </deadLetterStrategy>
+  </policyEntry>
+  <policyEntry queue="B" strictOrderDispatch="false" persistJMSRedelivered="false" maxDestinations="-1">
+    <deadLetterStrategy>
+      <individualDeadLetterStrategy useQueueForQueueMessages="true" useQueueForTopicMessages="true" destinationPerDurableSubscriber="false"/>
+    </deadLetterStrategy>
+  </policyEntry>
+  <policyEntry topic="C">
+    <deadLetterStrategy>
+      <sharedDeadLetterStrategy><deadLetterQueue><topic physicalName="DLT"/></deadLetterQueue></sharedDeadLetterStrategy>
+    </deadLetterStrategy>
+  </policyEntry>
+  <policyEntry topic="D">
+    <deadLetterStrategy>
+      <sharedDeadLetterStrategy><deadLetterQueue><queue physicalName="DLQ.D"/></deadLetterQueue></sharedDeadLetterStrategy>
+    </deadLetterStrategy>
+  </policyEntry>
+</policyEntries></policyMap></destinationPolicy>`)
+	cfg, warns := mustParse(t, doc, testOpts())
+	onlyWarnings(t, warns,
+		`activemq.xml:4:26: <policyEntry strictOrderDispatch>: attribute not supported by this broker; ignored`,
+		`activemq.xml:4:53: <policyEntry persistJMSRedelivered>: attribute not supported by this broker; ignored`,
+		`activemq.xml:4:82: <policyEntry maxDestinations>: attribute not supported by this broker; ignored`,
+		`activemq.xml:6:37: <individualDeadLetterStrategy useQueueForQueueMessages>: attribute not supported by this broker; ignored`,
+		`activemq.xml:6:70: <individualDeadLetterStrategy useQueueForTopicMessages>: attribute not supported by this broker; ignored`,
+		`activemq.xml:6:103: <individualDeadLetterStrategy destinationPerDurableSubscriber>: attribute not supported by this broker; ignored`,
+		`activemq.xml:16:50: <sharedDeadLetterStrategy><deadLetterQueue><topic>: a dead-letter topic is not supported by this broker; the queue DLT is used`,
+	)
+	// The values still reach the model.
+	a := cfg.PolicyFor("queue", "A")
+	eq(t, "strictOrderDispatch", a.StrictOrderDispatch, true)
+	eq(t, "maxDestinations", a.MaxDestinations, 10)
+	eq(t, "useQueueForQueueMessages", a.DeadLetterStrategy.UseQueueForQueueMessages, false)
+	eq(t, "DLQ kind", cfg.PolicyFor("topic", "C").DeadLetterStrategy.DeadLetterQueueKind, Topic)
+}
