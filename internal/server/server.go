@@ -84,6 +84,12 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		s.closers = append(s.closers, st.Close)
 	}
 	s.store = st
+	if cfg.Broker.DeleteAllMessagesOnStartup {
+		if err := wipeStore(context.Background(), st, log); err != nil {
+			s.closeStores()
+			return nil, err
+		}
+	}
 	var tmp store.Store
 	if opts.Store == nil {
 		var err error
@@ -120,6 +126,58 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s.b = b
 	return s, nil
+}
+
+// wipeStore empties the store before the broker recovers from it, as
+// ActiveMQ's deleteAllMessagesOnStartup does (KahaDB deletes its files,
+// JDBC drops and recreates its tables): every durable subscription and
+// every stored message goes.
+func wipeStore(ctx context.Context, st store.Store, log *slog.Logger) error {
+	log.Info("deleting all messages on startup because deleteAllMessagesOnStartup configuration has been provided")
+	subs, err := st.Subscriptions(ctx)
+	if err != nil {
+		return fmt.Errorf("deleteAllMessagesOnStartup: list durable subscriptions: %w", err)
+	}
+	var ops []store.Op
+	for _, si := range subs {
+		ops = append(ops, store.Op{Kind: store.OpRemoveSub, Sub: si})
+	}
+	// Removing a subscription removes what is pending for it, so topic
+	// messages go with the subscriptions; the rest are queue messages.
+	if len(ops) > 0 {
+		if _, err := store.ApplySync(st, ops); err != nil {
+			return fmt.Errorf("deleteAllMessagesOnStartup: remove durable subscriptions: %w", err)
+		}
+	}
+	conts, err := st.Containers(ctx)
+	if err != nil {
+		return fmt.Errorf("deleteAllMessagesOnStartup: list destinations: %w", err)
+	}
+	deleted := 0
+	for _, c := range conts {
+		// The sequence numbers are read first: a store may not take
+		// writes from inside its own Load.
+		var seqs []uint64
+		err := st.Load(ctx, c.Container, "", 0, 0, func(r store.Record) bool {
+			seqs = append(seqs, r.Seq)
+			return true
+		})
+		for len(seqs) > 0 && err == nil {
+			n := min(len(seqs), 1024)
+			ops = ops[:0]
+			for _, seq := range seqs[:n] {
+				ops = append(ops, store.Op{Kind: store.OpAck, Ack: store.AckRef{Container: c.Container, Seq: seq}})
+			}
+			_, err = store.ApplySync(st, ops)
+			seqs = seqs[n:]
+			deleted += n
+		}
+		if err != nil {
+			return fmt.Errorf("deleteAllMessagesOnStartup: delete messages of %s: %w", c.Container, err)
+		}
+	}
+	log.Info("persistence store purged", "subscriptions", len(subs), "messages", deleted)
+	return nil
 }
 
 // usage maps <systemUsage> onto the broker's limits. percentOfJvmHeap (what

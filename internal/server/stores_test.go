@@ -140,3 +140,49 @@ func TestStoreFollowsBrokerDataDirectory(t *testing.T) {
 		}
 	}
 }
+
+// deleteAllMessagesOnStartup empties the store before recovery, as
+// ActiveMQ's does: queued persistent messages and durable subscriptions
+// (with what is pending for them) are gone after the restart.
+func TestJMSDeleteAllMessagesOnStartup(t *testing.T) {
+	t.Parallel()
+	s := startJMS(t, "", jmsLevelDB)
+	d := s.dial(t, "dur", "client-id", "wipe-client")
+	d.subscribe("d", "/topic/WIPE.T", "activemq.subscriptionName", "sub1")
+	d.disconnect()
+	p := s.dial(t, "p")
+	for i := 0; i < 3; i++ {
+		p.sendR("/queue/WIPE.Q", fmt.Sprint("q", i), "persistent", "true")
+	}
+	p.sendR("/topic/WIPE.T", "t0", "persistent", "true")
+	p.disconnect()
+
+	// Without the attribute the store's content survives a restart.
+	s.restart()
+	if n := s.queueSize("WIPE.Q"); n != 3 {
+		t.Fatalf("after a plain restart WIPE.Q holds %d messages, want 3", n)
+	}
+	if subs := s.b().DurableSubscriptions(); len(subs) != 1 {
+		t.Fatalf("after a plain restart: durable subscriptions %+v, want 1", subs)
+	}
+
+	s.xml = jmsXML(`deleteAllMessagesOnStartup="true"`, jmsLevelDB)
+	s.restart()
+	if n := s.queueSize("WIPE.Q"); n > 0 {
+		t.Errorf("with deleteAllMessagesOnStartup WIPE.Q holds %d messages, want none", n)
+	}
+	if subs := s.b().DurableSubscriptions(); len(subs) != 0 {
+		t.Errorf("with deleteAllMessagesOnStartup: durable subscriptions %+v, want none", subs)
+	}
+	c := s.dial(t, "c")
+	c.subscribe("q", "/queue/WIPE.Q")
+	c.noMsg("q", jmsQuiet)
+
+	// New messages are stored and kept as usual afterwards.
+	p = s.dial(t, "p2")
+	p.sendR("/queue/WIPE.Q", "after", "persistent", "true")
+	p.disconnect()
+	if b := c.msgBody("q"); b != "after" {
+		t.Fatalf("got %q, want %q", b, "after")
+	}
+}
