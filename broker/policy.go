@@ -43,6 +43,14 @@ type Policy struct {
 	// AbortSlow, when set, aborts slow topic subscribers
 	// (abortSlowConsumerStrategy).
 	AbortSlow *SlowConsumerPolicy
+	// AllConsumersExclusive makes every queue consumer exclusive, so one
+	// takes everything while it lives (allConsumersExclusiveByDefault).
+	AllConsumersExclusive bool
+	// UseConsumerPriority dispatches to higher-priority queue consumers
+	// first (useConsumerPriority, true by default); without it consumers
+	// are served round-robin in the order they came, whatever their
+	// priority. Exclusive consumers are still chosen by priority.
+	UseConsumerPriority bool
 }
 
 // SlowConsumerPolicy is abortSlowConsumerStrategy: a subscriber that keeps
@@ -92,6 +100,7 @@ func DefaultPolicy() Policy {
 		BrowserPrefetch:     500,
 		ExpirePeriod:        30 * time.Second,
 		ProducerFlowControl: true,
+		UseConsumerPriority: true,
 		MaxPendingTopic:     10000,
 		DeadLetter: DeadLetterStrategy{
 			QueuePrefix:    "ActiveMQ.DLQ.Queue.",

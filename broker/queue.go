@@ -120,7 +120,7 @@ type msgQueue struct {
 	mu         sync.Mutex
 	lists      []pendingList // one, or ten by priority (9 first) when prioritized
 	npending   int
-	consumers  []*Consumer // sorted by priority, highest first
+	consumers  []*Consumer // sorted by priority, highest first (useConsumerPriority)
 	groups     map[string]*Consumer
 	maxPending int // > 0 bounds pending (non-durable topic subscriptions)
 	paused     bool
@@ -633,10 +633,13 @@ func (q *msgQueue) pick(e *entry) (c *Consumer, full bool) {
 
 // exclusiveHolder returns the exclusive consumer that takes everything, if
 // any: the highest-priority exclusive consumer, the earliest among equals.
+// With allConsumersExclusiveByDefault every consumer but a browser counts
+// as exclusive, as in ActiveMQ's Queue.
 func (q *msgQueue) exclusiveHolder() *Consumer {
 	var h *Consumer
+	all := q.policy.AllConsumersExclusive
 	for _, c := range q.consumers {
-		if c.exclusive && (h == nil || c.priority > h.priority || (c.priority == h.priority && c.id < h.id)) {
+		if (c.exclusive || (all && !c.opts.Browser)) && (h == nil || c.priority > h.priority || (c.priority == h.priority && c.id < h.id)) {
 			h = c
 		}
 	}
@@ -644,11 +647,12 @@ func (q *msgQueue) exclusiveHolder() *Consumer {
 }
 
 // rotate moves consumer i to the end of its priority band: round-robin
-// among consumers of equal priority, as ActiveMQ dispatches.
+// among consumers of equal priority, as ActiveMQ dispatches. Without
+// useConsumerPriority the whole list is one band.
 func (q *msgQueue) rotate(i int) {
 	c := q.consumers[i]
 	j := i
-	for j+1 < len(q.consumers) && q.consumers[j+1].priority == c.priority {
+	for j+1 < len(q.consumers) && (q.consumers[j+1].priority == c.priority || !q.policy.UseConsumerPriority) {
 		q.consumers[j] = q.consumers[j+1]
 		j++
 	}
@@ -805,7 +809,10 @@ func redeliveryCause(n, max int) string {
 func (q *msgQueue) addConsumer(c *Consumer) {
 	q.mu.Lock()
 	c.q = q
-	i := sort.Search(len(q.consumers), func(i int) bool { return q.consumers[i].priority < c.priority })
+	i := len(q.consumers)
+	if q.policy.UseConsumerPriority {
+		i = sort.Search(len(q.consumers), func(i int) bool { return q.consumers[i].priority < c.priority })
+	}
 	q.consumers = append(q.consumers, nil)
 	copy(q.consumers[i+1:], q.consumers[i:])
 	q.consumers[i] = c

@@ -711,3 +711,66 @@ func TestJMSDeliveryCountRisesOnEveryReceipt(t *testing.T) {
 		c.request("UNSUBSCRIBE", "", "id", id)
 	}
 }
+
+// allConsumersExclusiveByDefault: every consumer of the queue is exclusive,
+// so the first takes everything, the next takes over when it leaves, and a
+// later one of higher priority takes over at once, as in ActiveMQ.
+func TestJMSAllConsumersExclusiveByDefault(t *testing.T) {
+	t.Parallel()
+	s := startJMS(t, "", `
+    <destinationPolicy><policyMap><policyEntries>
+      <policyEntry queue="EXALL.>" allConsumersExclusiveByDefault="true"/>
+    </policyEntries></policyMap></destinationPolicy>`)
+	first := s.dial(t, "first")
+	first.subscribe("s", "/queue/EXALL.Q")
+	second := s.dial(t, "second")
+	second.subscribe("s", "/queue/EXALL.Q")
+	p := s.dial(t, "p")
+	p.sendAll("/queue/EXALL.Q", 6, func(i int) (string, []string) { return fmt.Sprint("a", i), nil })
+	got := jmsGather(t, 6, jmsSub{first, "s"}, jmsSub{second, "s"})
+	if len(got[0]) != 6 {
+		t.Fatalf("first consumer got %v, second %v; want all six on the first", jmsBodies(got[0]), jmsBodies(got[1]))
+	}
+	first.sync()
+	first.request("UNSUBSCRIBE", "", "id", "s")
+	p.sendAll("/queue/EXALL.Q", 3, func(i int) (string, []string) { return fmt.Sprint("b", i), nil })
+	if b := second.bodies("s", 3); !jmsEqual(b, []string{"b0", "b1", "b2"}) {
+		t.Fatalf("second consumer after the first left: %v", b)
+	}
+	high := s.dial(t, "high")
+	high.subscribe("s", "/queue/EXALL.Q", "activemq.priority", "9")
+	p.sendAll("/queue/EXALL.Q", 3, func(i int) (string, []string) { return fmt.Sprint("c", i), nil })
+	got = jmsGather(t, 3, jmsSub{high, "s"}, jmsSub{second, "s"})
+	if len(got[0]) != 3 {
+		t.Fatalf("higher-priority consumer got %v, second %v; want all three", jmsBodies(got[0]), jmsBodies(got[1]))
+	}
+}
+
+// useConsumerPriority="false": consumer priorities are not looked at, so
+// dispatch is round-robin in subscription order; with the default the
+// higher-priority consumer takes everything it has credit for.
+func TestJMSUseConsumerPriorityFalse(t *testing.T) {
+	t.Parallel()
+	s := startJMS(t, "", `
+    <destinationPolicy><policyMap><policyEntries>
+      <policyEntry queue="NOPRIO.>" useConsumerPriority="false"/>
+    </policyEntries></policyMap></destinationPolicy>`)
+	for _, c := range []struct {
+		queue             string
+		wantLow, wantHigh []string
+	}{
+		{"NOPRIO.Q", []string{"m0", "m2"}, []string{"m1", "m3"}},
+		{"PRIO.Q", nil, []string{"m0", "m1", "m2", "m3"}},
+	} {
+		low := s.dial(t, "low-"+c.queue)
+		low.subscribe("s", "/queue/"+c.queue, "activemq.priority", "1")
+		high := s.dial(t, "high-"+c.queue)
+		high.subscribe("s", "/queue/"+c.queue, "activemq.priority", "10")
+		p := s.dial(t, "p-"+c.queue)
+		p.sendAll("/queue/"+c.queue, 4, func(i int) (string, []string) { return fmt.Sprint("m", i), nil })
+		got := jmsGather(t, 4, jmsSub{low, "s"}, jmsSub{high, "s"})
+		if !jmsEqual(jmsBodies(got[0]), c.wantLow) || !jmsEqual(jmsBodies(got[1]), c.wantHigh) {
+			t.Errorf("%s: low got %v, high got %v; want %v and %v", c.queue, jmsBodies(got[0]), jmsBodies(got[1]), c.wantLow, c.wantHigh)
+		}
+	}
+}

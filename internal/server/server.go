@@ -599,6 +599,8 @@ func policyFor(cfg *config.Config, d broker.Destination) broker.Policy {
 			}
 		}
 		p.AlwaysRetroactive = e.AlwaysRetroactive
+		p.AllConsumersExclusive = e.AllConsumersExclusiveByDefault
+		p.UseConsumerPriority = e.UseConsumerPriority
 		if rp := e.SubscriptionRecoveryPolicy; rp != nil && rp.Kind == "fixedCountSubscriptionRecoveryPolicy" {
 			p.RecoveryCount = rp.MaximumSize
 		} else if rp != nil && rp.Kind == "fixedSizedSubscriptionRecoveryPolicy" {
