@@ -18,6 +18,7 @@ const (
 	classJMSSecurity        = "javax.jms.JMSSecurityException"
 	classInvalidSelector    = "javax.jms.InvalidSelectorException"
 	classIllegalState       = "javax.jms.IllegalStateException"
+	classResourceAllocation = "javax.jms.ResourceAllocationException"
 	classSecurity           = "java.lang.SecurityException"
 	classXA                 = "javax.transaction.xa.XAException"
 )
@@ -44,6 +45,7 @@ type authzError interface {
 // throwableFor maps a broker error to the exception the client rethrows.
 func throwableFor(err error) *wire.Throwable {
 	class := classJMSException
+	msg := err.Error()
 	var je *jmsError
 	var se *selector.SyntaxError
 	var ae authzError
@@ -54,12 +56,18 @@ func throwableFor(err error) *wire.Throwable {
 		class = classInvalidDestination
 	case errors.Is(err, broker.ErrClientIDInUse):
 		class = classInvalidClientID
+	case errors.Is(err, broker.ErrResourceAllocation):
+		// The class already says what the sentinel's prefix says; the
+		// client's message reads "javax.jms.ResourceAllocationException:
+		// Usage Manager: ..." as ActiveMQ's does.
+		class = classResourceAllocation
+		msg = strings.TrimPrefix(msg, broker.ErrResourceAllocation.Error()+": ")
 	case errors.As(err, &se):
 		class = classInvalidSelector
 	case errors.As(err, &ae) && ae.Unauthorized(), isAuthorizationMessage(err.Error()):
 		class = classJMSSecurity
 	}
-	return &wire.Throwable{Class: class, Message: wire.Str(err.Error())}
+	return &wire.Throwable{Class: class, Message: wire.Str(msg)}
 }
 
 // isAuthorizationMessage recognises ActiveMQ-style refusals ("User x is not

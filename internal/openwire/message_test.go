@@ -191,6 +191,11 @@ func TestThrowableFor(t *testing.T) {
 			t.Errorf("%v: %s %q", tc.err, got.Class, got.Message.String)
 		}
 	}
+	// A send refused at a usage limit is rethrown as ActiveMQ's is.
+	full := fmt.Errorf("%w: Usage Manager: memory usage full", broker.ErrResourceAllocation)
+	if got := throwableFor(full); got.Class != "javax.jms.ResourceAllocationException" || got.Message.String != "Usage Manager: memory usage full" {
+		t.Errorf("%v: %s %q", full, got.Class, got.Message.String)
+	}
 }
 
 // TestBuildAdvisoryMessage checks the message a JMS client gets for an
