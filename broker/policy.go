@@ -51,6 +51,12 @@ type Policy struct {
 	// are served round-robin in the order they came, whatever their
 	// priority. Exclusive consumers are still chosen by priority.
 	UseConsumerPriority bool
+	// SendFailIfNoSpace and SendFailAfter, when set, replace Usage's for
+	// sends to this destination (policyEntry sendFailIfNoSpace and
+	// sendFailIfNoSpaceAfterTimeout, which ActiveMQ applies to the
+	// destination's own usage).
+	SendFailIfNoSpace *bool
+	SendFailAfter     *time.Duration
 }
 
 // SlowConsumerPolicy is abortSlowConsumerStrategy: a subscriber that keeps

@@ -59,13 +59,29 @@ func (b *Broker) overLimit(m *Message) string {
 	return ""
 }
 
+// sendFail returns whether a send to d fails at a limit instead of
+// waiting, and after how long a waiting one fails (0 = never): the
+// destination's policy, else <systemUsage>.
+func (b *Broker) sendFail(d Destination) (bool, time.Duration) {
+	fail, after := b.cfg.Usage.SendFailIfNoSpace, b.cfg.Usage.SendFailAfter
+	p := b.policy(d)
+	if p.SendFailIfNoSpace != nil {
+		fail = *p.SendFailIfNoSpace
+	}
+	if p.SendFailAfter != nil {
+		after = *p.SendFailAfter
+	}
+	return fail, after
+}
+
 // admit decides what happens to a send at a limit: nil and false when it
 // may proceed, an error when it must fail, or true when it was parked.
 func (b *Broker) admit(c *Conn, m *Message, done func(error)) (bool, error) {
 	if b.cfg.Usage.MemoryLimit <= 0 && b.cfg.Usage.StoreLimit <= 0 && b.cfg.Usage.TempLimit <= 0 {
 		return false, nil
 	}
-	if !b.policy(m.Dest).ProducerFlowControl && !b.cfg.Usage.SendFailIfNoSpace {
+	fail, _ := b.sendFail(m.Dest)
+	if !b.policy(m.Dest).ProducerFlowControl && !fail {
 		return false, nil
 	}
 	fc := b.flow
@@ -76,7 +92,7 @@ func (b *Broker) admit(c *Conn, m *Message, done func(error)) (bool, error) {
 	if why == "" && !queued {
 		return false, nil
 	}
-	if why != "" && b.cfg.Usage.SendFailIfNoSpace {
+	if why != "" && fail {
 		return false, fmt.Errorf("%w: Usage Manager: %s; send to %s refused (sendFailIfNoSpace)", ErrResourceAllocation, why, m.Dest)
 	}
 	fc.mu.Lock()
@@ -129,7 +145,7 @@ func (fc *flowControl) loop() {
 			w := fc.waiters[0]
 			why := b.overLimit(w.m)
 			if why != "" {
-				after := b.cfg.Usage.SendFailAfter
+				_, after := b.sendFail(w.m.Dest)
 				if after > 0 && now.Sub(w.since) >= after {
 					fc.waiters = fc.waiters[1:]
 					fc.mu.Unlock()

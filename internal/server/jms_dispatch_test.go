@@ -774,3 +774,39 @@ func TestJMSUseConsumerPriorityFalse(t *testing.T) {
 		}
 	}
 }
+
+// policyEntry sendFailIfNoSpace: at the memory limit a send to a queue the
+// entry covers fails with an ERROR naming ResourceAllocationException
+// instead of waiting; a send to another queue still waits for space
+// (<systemUsage> leaves sendFailIfNoSpace off).
+func TestJMSPolicySendFailIfNoSpace(t *testing.T) {
+	t.Parallel()
+	s := startJMS(t, "", `
+    <destinationPolicy><policyMap><policyEntries>
+      <policyEntry queue="FAIL.>" sendFailIfNoSpace="true"/>
+    </policyEntries></policyMap></destinationPolicy>
+    <systemUsage><systemUsage>
+      <memoryUsage><memoryUsage limit="64 kb"/></memoryUsage>
+    </systemUsage></systemUsage>`)
+	p := s.dial(t, "p")
+	body := strings.Repeat("x", 1024)
+	var refused *frame.Frame
+	for i := 0; i < 200 && refused == nil; i++ {
+		if f := p.call("SEND", body, "destination", "/queue/FAIL.Q"); f.Command == frame.ERROR {
+			refused = f
+		}
+	}
+	if refused == nil {
+		t.Fatal("200 KB sent to FAIL.Q under a 64 KB memory limit without an error")
+	}
+	if msg := jmsHdr(refused, "message"); !strings.Contains(msg, "ResourceAllocationException") {
+		t.Errorf("ERROR message %q does not name ResourceAllocationException", msg)
+	}
+
+	w := s.dial(t, "w")
+	id := w.receiptID()
+	w.write("SEND", body, "destination", "/queue/WAIT.Q", "receipt", id)
+	if f := w.tryAwait(jmsQuiet, func(f *frame.Frame) bool { return jmsHdr(f, "receipt-id") == id }); f != nil {
+		t.Fatalf("a send to WAIT.Q at the memory limit was answered: %s; want it to wait", jmsDescribe(f))
+	}
+}

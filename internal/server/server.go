@@ -601,6 +601,14 @@ func policyFor(cfg *config.Config, d broker.Destination) broker.Policy {
 		p.AlwaysRetroactive = e.AlwaysRetroactive
 		p.AllConsumersExclusive = e.AllConsumersExclusiveByDefault
 		p.UseConsumerPriority = e.UseConsumerPriority
+		if e.SendFailIfNoSpace != nil {
+			fail := *e.SendFailIfNoSpace
+			p.SendFailIfNoSpace = &fail
+		}
+		if e.SendFailIfNoSpaceAfterTimeout >= 0 {
+			after := time.Duration(e.SendFailIfNoSpaceAfterTimeout) * time.Millisecond
+			p.SendFailAfter = &after
+		}
 		if rp := e.SubscriptionRecoveryPolicy; rp != nil && rp.Kind == "fixedCountSubscriptionRecoveryPolicy" {
 			p.RecoveryCount = rp.MaximumSize
 		} else if rp != nil && rp.Kind == "fixedSizedSubscriptionRecoveryPolicy" {
