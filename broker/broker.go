@@ -63,6 +63,9 @@ type Config struct {
 	// (KahaDB's concurrentStoreAndDispatchQueues). The store must journal
 	// requests in call order.
 	ConcurrentStoreAndDispatchQueues bool
+	// RejectDurableConsumers refuses every durable topic subscription
+	// (rejectDurableConsumers).
+	RejectDurableConsumers bool
 }
 
 // Authorizer decides what a connection's user may do.

@@ -204,6 +204,10 @@ func (c *Conn) Subscribe(o SubscribeOptions, out Deliverer) (*Consumer, error) {
 	if err := c.authorize(OpRead, o.Dest); err != nil {
 		return nil, err
 	}
+	if o.DurableName != "" && !o.Dest.IsQueue() && b.cfg.RejectDurableConsumers {
+		// ActiveMQ's TopicRegion refuses them with this JMSException.
+		return nil, ErrDurableRejected
+	}
 	sel, err := b.compile(o.Selector)
 	if err != nil {
 		return nil, err

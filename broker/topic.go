@@ -297,6 +297,10 @@ func (ds *durableSub) deactivate(c *Consumer) {
 // ErrDurableInUse is returned when a durable subscription already has a subscriber.
 var ErrDurableInUse = fmt.Errorf("durable consumer is in use")
 
+// ErrDurableRejected is returned for a durable subscription when the broker
+// takes none (rejectDurableConsumers); the text is ActiveMQ's.
+var ErrDurableRejected = fmt.Errorf("Durable Consumers are not allowed")
+
 // DurableSubscription describes a durable subscription for management.
 type DurableSubscription struct {
 	ClientID, Name, Selector string

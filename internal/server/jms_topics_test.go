@@ -492,3 +492,25 @@ func TestJMSOfflineDurableSubscriberTimeout(t *testing.T) {
 		t.Fatal("an active durable subscription was removed")
 	}
 }
+
+// rejectDurableConsumers: a durable subscription is refused with
+// ActiveMQ's message; a non-durable one on the same topic still works.
+func TestJMSRejectDurableConsumers(t *testing.T) {
+	t.Parallel()
+	s := startJMS(t, `rejectDurableConsumers="true"`, "")
+	d := s.dial(t, "dur", "client-id", "rej-client")
+	f := d.requestError("SUBSCRIBE", "", "id", "d", "destination", "/topic/REJ", "activemq.subscriptionName", "sub1")
+	if msg := jmsHdr(f, "message"); !strings.Contains(msg, "Durable Consumers are not allowed") {
+		t.Errorf("ERROR message %q", msg)
+	}
+	if subs := s.b().DurableSubscriptions(); len(subs) != 0 {
+		t.Errorf("durable subscriptions %+v, want none", subs)
+	}
+	c := s.dial(t, "c")
+	c.subscribe("s", "/topic/REJ")
+	p := s.dial(t, "p")
+	p.sendR("/topic/REJ", "hello")
+	if b := c.msgBody("s"); b != "hello" {
+		t.Fatalf("non-durable subscriber got %q", b)
+	}
+}

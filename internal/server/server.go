@@ -112,6 +112,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		PurgePeriod:      time.Duration(cfg.Broker.SchedulePeriodForDestinationPurge) * time.Millisecond,
 
 		ConcurrentStoreAndDispatchQueues: concurrentStoreAndDispatch(cfg, st),
+		RejectDurableConsumers:           cfg.Broker.RejectDurableConsumers,
 	})
 	if err != nil {
 		return nil, err
