@@ -104,6 +104,20 @@ type QueueStats struct {
 	ExpiredCount  int64
 	ConsumerCount int
 	MemoryUsage   int64
+	// Sizes (as Message.Size counts them) of the messages enqueued so far:
+	// the smallest, the largest and their sum, 0 before the first.
+	MinMessageSize int64
+	MaxMessageSize int64
+	EnqueuedBytes  int64
+}
+
+// AverageMessageSize is the mean size of the messages enqueued so far,
+// truncated to whole bytes as ActiveMQ's DestinationView reports it.
+func (s QueueStats) AverageMessageSize() int64 {
+	if s.EnqueueCount <= 0 {
+		return 0
+	}
+	return s.EnqueuedBytes / s.EnqueueCount
 }
 
 // msgQueue is the dispatch engine shared by queues, durable subscriptions and
@@ -134,6 +148,7 @@ type msgQueue struct {
 	inflight int64
 	memory   int64 // bytes of pending messages held in memory
 	enqueued int64
+	sizes    sizeStats
 
 	// Paging (queues and durable subscriptions): only a window of stored
 	// messages is held in memory; the rest stays in the store. Every
@@ -231,6 +246,7 @@ func (q *msgQueue) enqueue(es ...*entry) {
 	var d deferred
 	for _, e := range es {
 		q.enqueued++
+		q.sizes.add(e.size())
 		delete(q.reserved, e.seq)
 		if (e.stored || e.tmp) && q.subKeyOrQueue() && e.seq > q.loadCursor {
 			if q.loading {
@@ -868,7 +884,7 @@ func (q *msgQueue) removeConsumer(c *Consumer) {
 func (q *msgQueue) stats() QueueStats {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return QueueStats{
+	st := QueueStats{
 		QueueSize:     int64(q.npending) + q.inflight + q.storeOnly,
 		InFlightCount: q.inflight,
 		EnqueueCount:  q.enqueued,
@@ -878,6 +894,8 @@ func (q *msgQueue) stats() QueueStats {
 		ConsumerCount: len(q.consumers),
 		MemoryUsage:   q.memory,
 	}
+	q.sizes.fill(&st)
+	return st
 }
 
 // snapshot returns pending and in-flight messages in queue order (browsing).

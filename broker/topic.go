@@ -22,6 +22,7 @@ type topic struct {
 	durables []*durableSub // durable subscriptions, wildcard ones included
 
 	enqueued atomic.Int64
+	sizes    sizeStats
 	recovery *recoveryBuffer // nil unless a subscriptionRecoveryPolicy keeps messages
 }
 
@@ -77,6 +78,7 @@ func (t *topic) route(m *Message, p *plan) {
 	seq := t.b.nextSeq()
 	at := t.b.routedAt()
 	t.enqueued.Add(1)
+	t.sizes.add(int64(m.Size()))
 	if t.recovery != nil && m.Advisory == nil {
 		t.recovery.add(m)
 	}
@@ -376,6 +378,7 @@ func (b *Broker) Topics() []DestinationInfo {
 	for _, t := range ts {
 		t.mu.RLock()
 		st := QueueStats{ConsumerCount: len(t.subs), EnqueueCount: t.enqueued.Load()}
+		t.sizes.fill(&st)
 		qs := make([]*msgQueue, 0, len(t.subs)+len(t.durables))
 		for _, c := range t.subs {
 			qs = append(qs, c.q)

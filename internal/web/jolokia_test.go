@@ -550,3 +550,40 @@ func TestJolokiaListAndEscapes(t *testing.T) {
 		t.Fatalf("p= parameter: %v", v)
 	}
 }
+
+// The size statistics follow what was enqueued, per destination, and the
+// broker's span all destinations.
+func TestJolokiaMessageSizes(t *testing.T) {
+	e := startEnv(t, envOpts{})
+	var sizes []int64
+	for _, n := range []int{10, 1000, 100} {
+		m := &broker.Message{Dest: broker.QueueDest("sizes"), Body: []byte(strings.Repeat("x", n)), BodyKind: broker.BodyText, Priority: 4}
+		if err := e.cl.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, int64(m.Size()))
+	}
+	tm := &broker.Message{Dest: broker.TopicDest("sizes.t"), Body: []byte(strings.Repeat("y", 5000)), BodyKind: broker.BodyText, Priority: 4}
+	if err := e.cl.Send(context.Background(), tm); err != nil {
+		t.Fatal(err)
+	}
+	topicSize := int64(tm.Size())
+
+	attrs := "/MinMessageSize,MaxMessageSize,AverageMessageSize"
+	q := checkOK(t, e.jolokiaGet("/read/"+queueMBean("sizes")+attrs), nil).(map[string]any)
+	want := map[string]any{"MinMessageSize": float64(sizes[0]), "MaxMessageSize": float64(sizes[1]),
+		"AverageMessageSize": float64((sizes[0] + sizes[1] + sizes[2]) / 3)}
+	if !reflect.DeepEqual(q, want) {
+		t.Errorf("queue sizes %v, want %v", q, want)
+	}
+	tv := checkOK(t, e.jolokiaGet("/read/org.apache.activemq:type=Broker,brokerName=webtest,destinationType=Topic,destinationName=sizes.t"+attrs), nil).(map[string]any)
+	want = map[string]any{"MinMessageSize": float64(topicSize), "MaxMessageSize": float64(topicSize), "AverageMessageSize": float64(topicSize)}
+	if !reflect.DeepEqual(tv, want) {
+		t.Errorf("topic sizes %v, want %v", tv, want)
+	}
+	bv := checkOK(t, e.jolokiaGet("/read/"+brokerMBean+"/MinMessageSize,MaxMessageSize"), nil).(map[string]any)
+	want = map[string]any{"MinMessageSize": float64(sizes[0]), "MaxMessageSize": float64(topicSize)}
+	if !reflect.DeepEqual(bv, want) {
+		t.Errorf("broker sizes %v, want %v", bv, want)
+	}
+}

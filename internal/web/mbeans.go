@@ -172,6 +172,7 @@ func (c *Console) brokerValues() map[string]any {
 	qs, ts := c.queues(true), c.topics(true)
 	var queues, topics, tempQueues, tempTopics []map[string]string
 	var tot totals
+	var sizes broker.QueueStats
 	for _, v := range qs {
 		on := objectNameValue(c.destObjectName(v.Dest))
 		if v.Dest.IsTemp() {
@@ -179,6 +180,7 @@ func (c *Console) brokerValues() map[string]any {
 			continue
 		}
 		queues = append(queues, on)
+		addSizes(&sizes, v.Stats)
 		tot.Enqueued += v.Stats.EnqueueCount
 		tot.Dequeued += v.Stats.DequeueCount
 		tot.Messages += v.Stats.QueueSize
@@ -192,6 +194,7 @@ func (c *Console) brokerValues() map[string]any {
 			continue
 		}
 		topics = append(topics, on)
+		addSizes(&sizes, v.Stats)
 		tot.Enqueued += v.Stats.EnqueueCount
 		tot.Dequeued += v.Stats.DequeueCount
 		tot.Consumers += int64(v.Stats.ConsumerCount)
@@ -245,9 +248,9 @@ func (c *Console) brokerValues() map[string]any {
 		"TotalDequeueCount":               tot.Dequeued,
 		"TotalConsumerCount":              tot.Consumers,
 		"TotalProducerCount":              tot.Producers,
-		"AverageMessageSize":              0,
-		"MinMessageSize":                  0,
-		"MaxMessageSize":                  0,
+		"AverageMessageSize":              sizes.AverageMessageSize(),
+		"MinMessageSize":                  sizes.MinMessageSize,
+		"MaxMessageSize":                  sizes.MaxMessageSize,
 		"MemoryPercentUsage":              percent(memUsed, memLimit),
 		"MemoryLimit":                     memLimit,
 		"StorePercentUsage":               percent(storeUsed, storeLimit),
@@ -308,9 +311,9 @@ func (c *Console) destValues(v destView) map[string]any {
 		"AverageEnqueueTime":             0.0,
 		"MinEnqueueTime":                 0,
 		"MaxEnqueueTime":                 0,
-		"AverageMessageSize":             avgSize(st),
-		"MinMessageSize":                 0,
-		"MaxMessageSize":                 0,
+		"AverageMessageSize":             float64(st.AverageMessageSize()),
+		"MinMessageSize":                 st.MinMessageSize,
+		"MaxMessageSize":                 st.MaxMessageSize,
 		"AverageBlockedTime":             0.0,
 		"TotalBlockedTime":               0,
 		"BlockedSends":                   0,
@@ -342,13 +345,15 @@ func (c *Console) destValues(v destView) map[string]any {
 	return vals
 }
 
-// avgSize approximates AverageMessageSize from the bytes held by pending
-// messages; the broker keeps no per-message size statistics yet.
-func avgSize(st broker.QueueStats) float64 {
-	if st.QueueSize <= 0 {
-		return 0
+// addSizes folds one destination's message sizes into the broker's, as
+// ActiveMQ's broker statistics are the parent of every destination's.
+func addSizes(sum *broker.QueueStats, st broker.QueueStats) {
+	if st.MinMessageSize > 0 && (sum.MinMessageSize == 0 || st.MinMessageSize < sum.MinMessageSize) {
+		sum.MinMessageSize = st.MinMessageSize
 	}
-	return float64(st.MemoryUsage / st.QueueSize)
+	sum.MaxMessageSize = max(sum.MaxMessageSize, st.MaxMessageSize)
+	sum.EnqueuedBytes += st.EnqueuedBytes
+	sum.EnqueueCount += st.EnqueueCount
 }
 
 func (c *Console) durableMBean(s broker.DurableSubscription) *mbean {
