@@ -110,6 +110,10 @@ func (s *Subscription) Ack(d *Delivery) error {
 	return <-done
 }
 
+// Pending reports deliveries waiting for Receive, so a pulling caller can
+// tell whether it needs to ask for another.
+func (s *Subscription) Pending() int { return len(s.ch) }
+
 // Consumer exposes the underlying consumer.
 func (s *Subscription) Consumer() *Consumer { return s.cons }
 

@@ -1,7 +1,8 @@
 // Package web is the broker's operations surface on one HTTP port
 // (127.0.0.1:8161 by default, as ActiveMQ's Jetty): the web console under
-// /admin/, a Jolokia-compatible management API under /api/jolokia, a JSON
-// browse endpoint under /api/browse, and Prometheus metrics under /metrics.
+// /admin/, a Jolokia-compatible management API under /api/jolokia, ActiveMQ's
+// REST message API under /api/message, a JSON browse endpoint under
+// /api/browse, and Prometheus metrics under /metrics.
 //
 // Messaging never depends on it: a console that cannot bind returns the
 // error from Start so the caller can log it and run on.
@@ -95,6 +96,7 @@ type Console struct {
 	srv     *http.Server
 	served  chan struct{}
 	client  *broker.Client
+	rest    restClients     // named clients of the REST message API
 	paused  map[string]bool // queues paused through the console or the API
 	started bool
 	closed  bool
@@ -243,6 +245,7 @@ func (c *Console) Close() error {
 	if cl != nil {
 		cl.Close()
 	}
+	c.rest.closeAll()
 	return err
 }
 
@@ -317,6 +320,9 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("/api/jolokia/", view(c.jolokia))
 	mux.Handle("GET /api/browse", view(c.apiBrowse))
 	mux.Handle("GET /api/stats", view(c.apiStats))
+	// ActiveMQ guards /api/* with the user or admin role; so do we.
+	mux.Handle("/api/message", view(c.apiMessage))
+	mux.Handle("/api/message/{name...}", view(c.apiMessage))
 
 	if c.metricsAuth {
 		mux.Handle("GET /metrics", view(c.metricsHandler().ServeHTTP))
