@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -44,9 +46,12 @@ type options struct {
 	msgsel []string
 	limit  int
 	view   []string
-	adds   []string // object name patterns to add (query)
-	subs   []string // object name patterns to remove (query)
-	args   []string // positional arguments
+	// browse's field filter: -V groups (JMS_HEADER_FIELD: ...) and --view
+	// fields; both empty shows every field.
+	groups, fields []string
+	adds           []string // object name patterns to add (query)
+	subs           []string // object name patterns to remove (query)
+	args           []string // positional arguments
 }
 
 // Run performs one management verb. Output goes to stdout; a returned
@@ -102,6 +107,7 @@ func parseArgs(verb string, args []string) (*options, error) {
 		timeout:  30 * time.Second,
 		limit:    -1,
 	}
+	urlSet, amqURL := false, ""
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -126,6 +132,14 @@ func parseArgs(verb string, args []string) (*options, error) {
 			}
 			continue
 		}
+		if verb == "browse" && strings.HasPrefix(a, "-V") {
+			gs, err := viewGroups(a[2:])
+			if err != nil {
+				return nil, err
+			}
+			o.groups = append(o.groups, gs...)
+			continue
+		}
 		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		value := func() (string, error) {
 			if hasVal {
@@ -144,6 +158,12 @@ func parseArgs(verb string, args []string) (*options, error) {
 			return nil, ErrHelp
 		case "url":
 			o.url, err = value()
+			urlSet = true
+		case "amqurl":
+			if verb != "browse" {
+				return nil, usageErrorf("%s: amq's management verbs talk to the broker's web console over HTTP; use --url %s (and --user, --password)", a, DefaultURL)
+			}
+			amqURL, err = value()
 		case "user", "jmxuser":
 			o.user, err = value()
 		case "password", "jmxpassword":
@@ -160,7 +180,7 @@ func parseArgs(verb string, args []string) (*options, error) {
 					err = usageErrorf("--timeout must be positive")
 				}
 			}
-		case "jmxurl", "amqurl", "brokerUrl", "pid", "jmxlocal":
+		case "jmxurl", "brokerUrl", "pid", "jmxlocal":
 			return nil, usageErrorf("%s: amq's management verbs talk to the broker's web console over HTTP; use --url %s (and --user, --password)", a, DefaultURL)
 		case "msgsel":
 			if verb != "browse" && verb != "purge" {
@@ -180,6 +200,12 @@ func parseArgs(verb string, args []string) (*options, error) {
 				}
 			}
 		case "view":
+			if verb == "browse" {
+				if v, err = value(); err == nil {
+					o.fields = append(o.fields, viewFields(v)...)
+				}
+				break
+			}
 			if verb != "query" {
 				return nil, usageErrorf("%s is not an option of %s", a, verb)
 			}
@@ -213,7 +239,75 @@ func parseArgs(verb string, args []string) (*options, error) {
 			return nil, usageErrorf("%s: %v", a, err)
 		}
 	}
+	if amqURL != "" && !urlSet {
+		u, err := consoleURL(amqURL)
+		if err != nil {
+			return nil, err
+		}
+		o.url = u
+	}
 	return o, nil
+}
+
+// consoleURL turns ActiveMQ browse's --amqurl (the broker's OpenWire
+// address, failover:(...) lists included) into the console on the same host
+// at the console's default port: amq browses over HTTP. --url, when given,
+// wins.
+func consoleURL(amqURL string) (string, error) {
+	s := strings.TrimSpace(amqURL)
+	if rest, ok := strings.CutPrefix(s, "failover:"); ok {
+		s = strings.TrimPrefix(rest, "(")
+		s, _, _ = strings.Cut(s, ")")
+	}
+	s, _, _ = strings.Cut(s, ",")
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "", usageErrorf("--amqurl %q is not a broker URL like tcp://localhost:61616", amqURL)
+	}
+	host := u.Hostname()
+	if host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, "8161"), nil
+}
+
+// viewGroups reads browse's -V<header|custom|body>[,...].
+func viewGroups(spec string) ([]string, error) {
+	var out []string
+	for _, g := range strings.Split(spec, ",") {
+		switch strings.TrimSpace(g) {
+		case "header":
+			out = append(out, fieldHeader)
+		case "custom":
+			out = append(out, fieldCustom)
+		case "body":
+			out = append(out, fieldBody)
+		default:
+			return nil, usageErrorf("unknown group view %q in -V%s (known: header, custom, body)", g, spec)
+		}
+	}
+	return out, nil
+}
+
+// viewFields reads browse's --view list: header:X, custom:X and body:X name a
+// field of one group; a bare X names it in any group.
+func viewFields(spec string) []string {
+	var out []string
+	for _, f := range strings.Split(spec, ",") {
+		f = strings.TrimSpace(f)
+		switch {
+		case f == "":
+		case strings.HasPrefix(f, "header:"):
+			out = append(out, fieldHeader+f[len("header:"):])
+		case strings.HasPrefix(f, "custom:"):
+			out = append(out, fieldCustom+f[len("custom:"):])
+		case strings.HasPrefix(f, "body:"):
+			out = append(out, fieldBody+f[len("body:"):])
+		default:
+			out = append(out, fieldHeader+f, fieldCustom+f, fieldBody+f)
+		}
+	}
+	return out
 }
 
 const jmxDomain = "org.apache.activemq"
@@ -391,6 +485,11 @@ Displays the messages of queues without consuming them.
 Browse options:
     --msgsel <selector>    Only messages matching this JMS selector.
     --limit <n>            At most n messages per queue (default 400, 0 = all).
+    --amqurl <url>         The broker to browse, as ActiveMQ's tcp://host:61616; amq
+                           reads it through the console at host:8161 (--url wins).
+    -V<header|custom|body> Show only these groups of fields (comma-separated).
+    --view <f1>,<f2>,...   Show only these fields: header:X, custom:X, body:X, or X
+                           in any group. With -V, a field of either is shown.
 ` + common
 	case "purge":
 		return `Usage: amq purge [options] <queue> [<queue> ...]

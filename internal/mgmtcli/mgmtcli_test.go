@@ -336,3 +336,50 @@ func TestAuthAndConnectionErrors(t *testing.T) {
 		t.Fatalf("credentials from the environment: %v %s", err, out.String())
 	}
 }
+
+// Scripts written for `activemq browse --amqurl tcp://... -V... --view ...`
+// run unchanged.
+func TestBrowseActiveMQOptions(t *testing.T) {
+	e := start(t)
+	e.send("v.q", 1, broker.StringProp("color", "red"), broker.StringProp("size", "L"))
+
+	out := e.run("browse", "--amqurl", "tcp://localhost:61616", "-Vbody", "--view", "custom:color,JMSMessageID", "queue:v.q")
+	for _, want := range []string{"JMS_HEADER_FIELD:JMSMessageID = ID:", "JMS_CUSTOM_FIELD:color = red\n", "JMS_BODY_FIELD:JMSText = body 0\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("browse lacks %q:\n%s", want, out)
+		}
+	}
+	for _, unwanted := range []string{"JMSPriority", "JMS_CUSTOM_FIELD:size", "JMSDestination"} {
+		if strings.Contains(out, unwanted) {
+			t.Errorf("browse shows %s:\n%s", unwanted, out)
+		}
+	}
+	out = e.run("browse", "-Vheader,custom", "v.q")
+	if !strings.Contains(out, "JMS_HEADER_FIELD:JMSPriority = 4\n") || !strings.Contains(out, "JMS_CUSTOM_FIELD:size = L\n") || strings.Contains(out, "JMS_BODY_FIELD") {
+		t.Errorf("browse -Vheader,custom:\n%s", out)
+	}
+	if _, err := e.try("browse", "-Vfooter", "v.q"); !isUsage(err) {
+		t.Errorf("unknown group view: %v", err)
+	}
+
+	// --amqurl names the broker; its console is read on the same host.
+	for _, c := range []struct{ amqurl, want string }{
+		{"tcp://mq1.example:61616", "http://mq1.example:8161"},
+		{"failover:(tcp://mq2:61616,tcp://mq3:61616)?randomize=false", "http://mq2:8161"},
+		{"nio://0.0.0.0:61616", "http://localhost:8161"},
+	} {
+		o, err := parseArgs("browse", []string{"--amqurl", c.amqurl, "Q"})
+		if err != nil || o.url != c.want {
+			t.Errorf("--amqurl %s: %v, %v; want %s", c.amqurl, o, err, c.want)
+		}
+	}
+	if o, err := parseArgs("browse", []string{"--amqurl", "tcp://mq1:61616", "--url", "http://h:9000"}); err != nil || o.url != "http://h:9000" {
+		t.Errorf("--url with --amqurl: %v %v", o, err)
+	}
+	if _, err := parseArgs("browse", []string{"--amqurl", "localhost"}); !isUsage(err) {
+		t.Errorf("--amqurl without a scheme: %v", err)
+	}
+	if _, err := parseArgs("dstat", []string{"--amqurl", "tcp://localhost:61616"}); !isUsage(err) {
+		t.Errorf("dstat --amqurl: %v", err)
+	}
+}

@@ -365,7 +365,8 @@ func runBrowse(ctx context.Context, c *client, o *options, w io.Writer) error {
 	sel := selector(o)
 	var results []*browseResult
 	for _, q := range o.args {
-		q = strings.TrimPrefix(q, "queue://")
+		// queue: is ActiveMQ browse's own prefix.
+		q = strings.TrimPrefix(strings.TrimPrefix(q, "queue://"), "queue:")
 		res, err := c.browse(ctx, q, sel, o.limit)
 		if err != nil {
 			return fmt.Errorf("browse %s: %w", q, err)
@@ -377,7 +378,7 @@ func runBrowse(ctx context.Context, c *client, o *options, w io.Writer) error {
 	}
 	for _, res := range results {
 		for _, m := range res.Messages {
-			printMessage(w, m)
+			printMessage(w, m, o.showField)
 		}
 		if res.Truncated {
 			fmt.Fprintf(w, "INFO: showing the first %d messages of %s; use --limit for more\n", len(res.Messages), res.Queue)
@@ -386,14 +387,40 @@ func runBrowse(ctx context.Context, c *client, o *options, w io.Writer) error {
 	return nil
 }
 
+// Field name prefixes of ActiveMQ's browse output, also its -V groups.
+const (
+	fieldHeader = "JMS_HEADER_FIELD:"
+	fieldCustom = "JMS_CUSTOM_FIELD:"
+	fieldBody   = "JMS_BODY_FIELD:"
+)
+
+// showField applies -V and --view: a field is shown when it is in a chosen
+// group or is a chosen field (ActiveMQ's help describes them so); with
+// neither, every field is.
+func (o *options) showField(key string) bool {
+	if len(o.groups) == 0 && len(o.fields) == 0 {
+		return true
+	}
+	for _, g := range o.groups {
+		if strings.HasPrefix(key, g) {
+			return true
+		}
+	}
+	return slices.Contains(o.fields, key)
+}
+
 // printMessage prints a message as ActiveMQ's browse command does: header,
-// custom and body fields, one "key = value" per line.
-func printMessage(w io.Writer, m web.MessageView) {
+// custom and body fields, one "key = value" per line, those show accepts.
+func printMessage(w io.Writer, m web.MessageView, show func(string) bool) {
 	mode := "non-persistent"
 	if m.JMSDeliveryMode == "PERSISTENT" {
 		mode = "persistent"
 	}
-	field := func(k, v string) { fmt.Fprintf(w, "%s = %s\n", k, v) }
+	field := func(k, v string) {
+		if show(k) {
+			fmt.Fprintf(w, "%s = %s\n", k, v)
+		}
+	}
 	field("JMS_HEADER_FIELD:JMSDestination", m.JMSDestination)
 	field("JMS_HEADER_FIELD:JMSDeliveryMode", mode)
 	field("JMS_HEADER_FIELD:JMSExpiration", fmt.Sprint(m.JMSExpiration))
