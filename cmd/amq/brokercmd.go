@@ -248,7 +248,10 @@ func runStart(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if pid, err := readPid(cfg); err == nil {
-		return exitError{code: 1, msg: fmt.Sprintf("amq is already running (pid %d)", pid)}
+		// ActiveMQ's bin/activemq treats this as success: the broker the
+		// caller wants is up, so init scripts and retries do not fail.
+		fmt.Fprintf(stdout, "INFO: Process with pid '%d' is already running\n", pid)
+		return nil
 	}
 	if err := os.MkdirAll(cfg.Paths.Data, 0o755); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
