@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,7 +23,10 @@ func TestStartStopStatus(t *testing.T) {
 	if out, err := runAmq(t, env, "status", "--config", cfg); err == nil || !strings.Contains(out, "not running") {
 		t.Fatalf("status before start: %v %s", err, out)
 	}
-	out, err := runAmq(t, env, "start", "--config", cfg)
+	// The console on a port of its own: the default 127.0.0.1:8161 may
+	// belong to another broker on this machine.
+	const web = "127.0.0.1:0"
+	out, err := runAmq(t, env, "start", "--config", cfg, "--web", web)
 	if err != nil || !strings.Contains(out, "amq started") {
 		t.Fatalf("start: %v %s", err, out)
 	}
@@ -45,7 +49,10 @@ func TestStartStopStatus(t *testing.T) {
 	if !strings.Contains(string(log), "broker started") {
 		t.Fatalf("log file lacks start line:\n%s", log)
 	}
-	if out, err := runAmq(t, env, "restart", "--config", cfg); err != nil || !strings.Contains(out, "amq started") {
+	if m := regexp.MustCompile(`msg="web console listening" component=web url=http://(\S+)/admin/`).FindStringSubmatch(string(log)); m == nil || strings.HasSuffix(m[1], ":8161") {
+		t.Fatalf("console not on a port of its own:\n%s", log)
+	}
+	if out, err := runAmq(t, env, "restart", "--config", cfg, "--web", web); err != nil || !strings.Contains(out, "amq started") {
 		t.Fatalf("restart: %v %s", err, out)
 	}
 	if out, err := runAmq(t, env, "stop", "--config", cfg); err != nil || !strings.Contains(out, "amq stopped") {
