@@ -1087,3 +1087,58 @@ func TestAcksJournaledWhileIndexing(t *testing.T) {
 		t.Fatalf("after a kill with two groups of acks journaled and not indexed, %d messages left (%v...), want the %d never acked", len(got), got[:min(len(got), 5)], n-20)
 	}
 }
+
+// While the writer indexes a commit of its own (messages added), acks
+// applied meanwhile reach the journal: a kill then keeps both the new
+// message and the acks.
+func TestAcksJournaledDuringCommit(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, Options{Dir: dir})
+	const q = "queue://acks"
+	const n = 20
+	for i := uint64(1); i <= n; i++ {
+		mustApply(t, s, addOp(q, i, "m"))
+	}
+	inCommit := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	duringCommitIndex = func() {
+		once.Do(func() {
+			close(inCommit)
+			<-release
+		})
+	}
+	journaled := make(chan struct{}, 1)
+	afterAckJournal = func() { journaled <- struct{}{} }
+	defer func() { duringCommitIndex, afterAckJournal = nil, nil }()
+	added := make(chan error, 1)
+	s.Apply([]store.Op{addOp(q, n+1, "late")}, func(_ store.Position, err error) { added <- err })
+	<-inCommit
+	acked := make(chan error, 1)
+	var ops []store.Op
+	for i := uint64(1); i <= 10; i++ {
+		ops = append(ops, ackOp(q, i, ""))
+	}
+	s.ApplyLazy(ops, func(_ store.Position, err error) { acked <- err })
+	select {
+	case <-journaled:
+	case <-time.After(5 * time.Second):
+		close(release)
+		t.Fatal("acks not journaled while the writer indexed its own commit")
+	}
+	killed := t.TempDir()
+	copyDir(t, dir, killed)
+	close(release)
+	for _, ch := range []chan error{added, acked} {
+		if err := <-ch; err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s2 := openT(t, Options{Dir: killed})
+	defer s2.Close()
+	got := seqs(t, s2, q, "")
+	if len(got) != n+1-10 || got[0] != 11 || got[len(got)-1] != n+1 {
+		t.Fatalf("after a kill during the writer's index work: %v, want 11..%d", got, n+1)
+	}
+}

@@ -945,6 +945,16 @@ func (s *Store) apply(ops []store.Op, done func(store.Position, error), lazy boo
 			done(0, store.ErrClosed)
 			return
 		}
+		// Queued for the writer first and paced after, likewise: the
+		// caller has written the messages these acks stand for.
+		r.lazyOps = s.chargeLazy(len(ops))
+		if !s.enqueue(r) {
+			s.releaseLazy(r.lazyOps)
+			done(0, store.ErrClosed)
+			return
+		}
+		s.waitLazy()
+		return
 	}
 	if lazy {
 		r.lazyOps = s.acquireLazy(len(ops))
@@ -1087,8 +1097,7 @@ func (s *Store) writer() {
 			group = make([]*request, 0, 64)
 		} else {
 			s.waitIndexer()
-			s.commit(group)
-			s.dequeued(len(group))
+			s.commit(group) // hands the journal's tail back itself
 			s.releaseGroup(group)
 			clear(group)
 		}
@@ -1118,7 +1127,12 @@ type ackGroup struct {
 	rolled bool
 	err    error // the journal write failed: the group fails as it is
 
-	barrier chan struct{} // set on a barrier item instead of the above
+	// Set on an item instead of the above: a barrier the indexer closes
+	// once it has indexed every group before it, or a group the writer
+	// commits itself, which the indexer waits for (closed) before it takes
+	// up the acks journaled after it.
+	barrier chan struct{}
+	after   chan struct{}
 }
 
 // indexer indexes the groups of acks journaled by the writer or by their
@@ -1132,7 +1146,7 @@ func (s *Store) indexer() {
 	for g := range s.indexq {
 		batch = append(batch[:0], g)
 	more:
-		for len(batch) < maxGroupOps && g.barrier == nil {
+		for len(batch) < maxGroupOps && !g.marker() {
 			select {
 			case g = <-s.indexq:
 				if g == nil {
@@ -1144,18 +1158,26 @@ func (s *Store) indexer() {
 			}
 		}
 		acks := batch
-		if g != nil && g.barrier != nil {
+		if g.marker() {
 			acks = batch[:len(batch)-1]
 		}
 		if len(acks) > 0 {
 			s.indexAcks(acks)
 		}
-		if g != nil && g.barrier != nil {
+		switch {
+		case g == nil:
+		case g.barrier != nil:
 			close(g.barrier)
+		case g.after != nil:
+			<-g.after
 		}
 		clear(batch)
 	}
 }
+
+// marker reports whether g is a barrier or a commit of the writer's rather
+// than a group of acks (nil, from a closed channel, is neither).
+func (g *ackGroup) marker() bool { return g != nil && (g.barrier != nil || g.after != nil) }
 
 // waitIndexer returns once the indexer has indexed every group handed to
 // it: a group that adds messages or rewrites a segment reads the index and
@@ -1250,9 +1272,13 @@ func (s *Store) activeSeg() *segment {
 }
 
 // commit journals and indexes a group that the index must see in the
-// order of its records (see waitIndexer).
+// order of its records (see waitIndexer). It hands the journal's tail back
+// (dequeued) as soon as the group is written, so that acks applied
+// meanwhile reach the journal during the group's index work, not after;
+// the indexer takes them up once the group is indexed.
 func (s *Store) commit(group []*request) {
 	if err := s.failure(); err != nil {
+		s.dequeued(len(group))
 		failAll(group, err)
 		return
 	}
@@ -1279,7 +1305,24 @@ func (s *Store) commit(group []*request) {
 	if !sync && !s.opts.NoSync {
 		applied = s.syncedEnd
 	}
+	var indexed chan struct{}
+	if err == nil {
+		// A segment rolled by acks journaled after the group names its
+		// sequence numbers in its header.
+		s.lastSeq.Store(x.lastSeq)
+		indexed = make(chan struct{})
+		s.indexq <- &ackGroup{after: indexed}
+	} else {
+		s.fail(err)
+	}
+	s.dequeued(len(group))
+	if h := duringCommitIndex; h != nil {
+		h()
+	}
 	s.finish(x, group, err, end, applied, w.active.start, w.rolled)
+	if indexed != nil {
+		close(indexed)
+	}
 }
 
 // journalAcks writes a group of acks to the journal and hands it to the
@@ -1505,6 +1548,11 @@ var afterAckJournal func()
 // beforeAckIndex, when set (by tests), runs as the indexer takes up a group
 // of acks.
 var beforeAckIndex func()
+
+// duringCommitIndex, when set (by tests), runs once the writer has journaled
+// a commit of its own and handed the journal's tail back, before the
+// commit's index work.
+var duringCommitIndex func()
 
 func (s *Store) applyRecord(x *txn, rec []byte, pos uint64) error {
 	kind, payload, _, ok := checkRecord(rec)
