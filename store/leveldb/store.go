@@ -743,6 +743,7 @@ func (s *Store) activate() error {
 		}
 	}
 	s.syncedEnd = g.end()
+	s.syncedAt = time.Now()
 	s.pos.Store(g.end())
 	s.floor = g.start
 	return nil
@@ -978,8 +979,8 @@ const (
 // of being applied, instead of waiting behind the writer's and the index's
 // work for a group: thousands of them when a consumer drains a backlog at
 // full speed, each a message delivered again if the process is killed.
-// (A sync that is due is left to the writer: the caller is a connection's
-// writer, which must not wait for the disk.)
+// (A sync that is due, or a new segment, is left to the writer: the caller
+// is a connection's writer, which must not wait for the disk.)
 func (s *Store) journalNow(r *request, ops int) journalNowResult {
 	s.closeMu.RLock()
 	defer s.closeMu.RUnlock()
@@ -988,7 +989,7 @@ func (s *Store) journalNow(r *request, ops int) journalNowResult {
 	}
 	s.jmu.Lock()
 	defer s.jmu.Unlock()
-	if s.queued > 0 || len(s.indexq) >= cap(s.indexq)/2 || s.syncDue() {
+	if s.queued > 0 || len(s.indexq) >= cap(s.indexq)/2 || s.syncDue() || s.rollsSegment(len(r.rec)) {
 		return notNow
 	}
 	r.lazyOps = s.chargeLazy(ops)
@@ -1211,10 +1212,7 @@ func (w *groupWriter) next() uint64 {
 
 // place appends rec and returns its position.
 func (w *groupWriter) place(rec []byte, lastSeq uint64) (uint64, error) {
-	used := w.active.size.Load() + int64(len(w.buf))
-	// A segment holding only its header is never left for a larger record:
-	// such a record gets a segment of its own, beyond the usual size.
-	if used+int64(len(rec)) > w.s.segSize && used > int64(maxHeaderLen) {
+	if w.s.wouldRoll(w.active.size.Load()+int64(len(w.buf)), len(rec)) {
 		if err := w.flush(true); err != nil {
 			return 0, err
 		}
@@ -1491,7 +1489,22 @@ func (s *Store) needsSync(group []*request) bool {
 
 // syncDue reports whether lazy groups have gone unsynced long enough.
 func (s *Store) syncDue() bool {
+	if s.opts.NoSync {
+		return false
+	}
 	return time.Since(s.syncedAt) > lazySyncEvery || s.journalEnd()-s.syncedEnd > lazySyncBytes
+}
+
+// rollsSegment reports whether a record of n bytes would move the journal
+// to a new segment (which syncs the full one and creates the next).
+func (s *Store) rollsSegment(n int) bool { return s.wouldRoll(s.activeSeg().size.Load(), n) }
+
+// wouldRoll reports whether a record of n bytes after used bytes of a
+// segment goes to a new one. A segment holding only its header is never
+// left for a larger record: such a record gets a segment of its own, beyond
+// the usual size.
+func (s *Store) wouldRoll(used int64, n int) bool {
+	return used+int64(n) > s.segSize && used > int64(maxHeaderLen)
 }
 
 // journalEnd is where the writer appends next.
