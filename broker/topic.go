@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"amq/store"
 )
@@ -227,11 +228,16 @@ type durableSub struct {
 	sel     Filter
 	noLocal bool
 	active  atomic.Pointer[Consumer]
+	// offlineSince is when it last lost its subscriber (or was created or
+	// recovered without one), in unix nanoseconds: what
+	// offlineDurableSubscriberTimeout counts from.
+	offlineSince atomic.Int64
 }
 
 func (b *Broker) newDurable(si store.SubInfo, t *topic) *durableSub {
 	p := b.policy(t.dest)
 	ds := &durableSub{b: b, info: si, members: patternsOf(t.dest), noLocal: si.NoLocal}
+	ds.offlineSince.Store(time.Now().UnixNano())
 	ds.wild = len(ds.members) > 1 || IsWildcard(t.dest.Name)
 	ds.q = newMsgQueue(b, t.dest, si.Topic, si.Key, p)
 	if si.Selector != "" {
@@ -293,7 +299,9 @@ func (b *Broker) detachDurable(ds *durableSub) {
 }
 
 func (ds *durableSub) deactivate(c *Consumer) {
-	ds.active.CompareAndSwap(c, nil)
+	if ds.active.CompareAndSwap(c, nil) {
+		ds.offlineSince.Store(time.Now().UnixNano())
+	}
 }
 
 // ErrDurableInUse is returned when a durable subscription already has a subscriber.
@@ -308,8 +316,10 @@ type DurableSubscription struct {
 	ClientID, Name, Selector string
 	Topic                    Destination
 	Active                   bool
-	Pending                  int64
-	Stats                    QueueStats
+	// OfflineSince is when it last went offline; zero while active.
+	OfflineSince time.Time
+	Pending      int64
+	Stats        QueueStats
 }
 
 // DurableSubscriptions lists durable subscriptions.
@@ -327,8 +337,12 @@ func (b *Broker) DurableSubscriptions() []DurableSubscription {
 	out := make([]DurableSubscription, 0, len(ds))
 	for _, d := range ds {
 		st := d.q.stats()
-		out = append(out, DurableSubscription{ClientID: d.info.ClientID, Name: d.info.Name, Selector: d.info.Selector,
-			Topic: d.q.dest, Active: actives[d], Pending: st.QueueSize, Stats: st})
+		sub := DurableSubscription{ClientID: d.info.ClientID, Name: d.info.Name, Selector: d.info.Selector,
+			Topic: d.q.dest, Active: actives[d], Pending: st.QueueSize, Stats: st}
+		if !sub.Active {
+			sub.OfflineSince = time.Unix(0, d.offlineSince.Load())
+		}
+		out = append(out, sub)
 	}
 	slices.SortFunc(out, func(a, b DurableSubscription) int {
 		if a.ClientID != b.ClientID {

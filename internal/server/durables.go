@@ -18,20 +18,12 @@ func (s *Server) durableExpiry() (timeout, every time.Duration, ok bool) {
 }
 
 // expireDurablesLoop removes durable subscriptions that have been offline
-// longer than timeout, as ActiveMQ's TopicRegion cleanup task does. A
-// subscription is counted offline from the sweep that first finds it so
-// (or from start for those recovered offline, as ActiveMQ stamps them at
-// recovery), so it goes between timeout and timeout plus two periods after
-// it went offline.
+// longer than timeout, as ActiveMQ's TopicRegion cleanup task does: every
+// period, those whose subscriber left (or that were recovered or created
+// without one) at least timeout ago go, so one goes between timeout and
+// timeout plus a period after it went offline. A subscriber that comes and
+// goes between two sweeps starts the count again.
 func (s *Server) expireDurablesLoop(quit <-chan struct{}, timeout, every time.Duration) {
-	key := func(clientID, name string) string { return clientID + "\x00" + name }
-	start := time.Now()
-	offline := map[string]time.Time{}
-	for _, d := range s.b.DurableSubscriptions() {
-		if !d.Active {
-			offline[key(d.ClientID, d.Name)] = start
-		}
-	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -39,19 +31,8 @@ func (s *Server) expireDurablesLoop(quit <-chan struct{}, timeout, every time.Du
 		case <-quit:
 			return
 		case now := <-tick.C:
-			seen := map[string]bool{}
 			for _, d := range s.b.DurableSubscriptions() {
-				if d.Active {
-					continue
-				}
-				k := key(d.ClientID, d.Name)
-				seen[k] = true
-				since, ok := offline[k]
-				if !ok {
-					offline[k] = now
-					continue
-				}
-				if now.Sub(since) < timeout {
+				if d.Active || now.Sub(d.OfflineSince) < timeout {
 					continue
 				}
 				if err := s.b.RemoveDurable(d.ClientID, d.Name); err != nil {
@@ -59,14 +40,8 @@ func (s *Server) expireDurablesLoop(quit <-chan struct{}, timeout, every time.Du
 					s.log.Debug("offline durable subscription not removed", "clientId", d.ClientID, "subscription", d.Name, "err", err)
 					continue
 				}
-				delete(offline, k)
 				s.log.Info("removed durable subscription offline longer than offlineDurableSubscriberTimeout",
-					"clientId", d.ClientID, "subscription", d.Name, "topic", d.Topic.Name, "pending", d.Pending, "offline", now.Sub(since).Round(time.Second))
-			}
-			for k := range offline {
-				if !seen[k] {
-					delete(offline, k)
-				}
+					"clientId", d.ClientID, "subscription", d.Name, "topic", d.Topic.Name, "pending", d.Pending, "offline", now.Sub(d.OfflineSince).Round(time.Second))
 			}
 		}
 	}

@@ -514,3 +514,31 @@ func TestJMSRejectDurableConsumers(t *testing.T) {
 		t.Fatalf("non-durable subscriber got %q", b)
 	}
 }
+
+// offlineDurableSubscriberTimeout counts from the subscriber's last
+// departure: one that comes back briefly between two sweeps starts again.
+func TestJMSOfflineDurableTimeoutRestartsOnReconnect(t *testing.T) {
+	t.Parallel()
+	s := startJMS(t, `offlineDurableSubscriberTimeout="600" offlineDurableSubscriberTaskSchedule="100"`, "")
+	c := s.dial(t, "c", "client-id", "flap-client")
+	c.subscribe("d", "/topic/FLAP", "activemq.subscriptionName", "flap")
+	c.disconnect()
+	has := func() bool {
+		for _, d := range s.b().DurableSubscriptions() {
+			if d.ClientID == "flap-client" {
+				return true
+			}
+		}
+		return false
+	}
+	time.Sleep(450 * time.Millisecond)
+	back := time.Now()
+	c = s.dial(t, "c2", "client-id", "flap-client")
+	c.subscribe("d", "/topic/FLAP", "activemq.subscriptionName", "flap")
+	c.disconnect()
+	time.Sleep(400 * time.Millisecond)
+	if !has() {
+		t.Fatalf("removed %v after its subscriber left again, with a timeout of 600ms", time.Since(back).Round(time.Millisecond))
+	}
+	jmsEventually(t, "the offline durable subscription to be removed", func() bool { return !has() })
+}
