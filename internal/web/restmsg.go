@@ -2,6 +2,7 @@ package web
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +36,7 @@ const (
 	restMaxBody        = 100000           // MessageServletSupport maxMessageSize
 	restDefaultPrio    = 5                // MessageServletSupport defaultMessagePriority
 	restIdle           = 5 * time.Minute
+	restMaxClients     = 1000 // named clients at once: each holds a broker connection
 	restMinWait        = 10 * time.Millisecond
 )
 
@@ -51,16 +53,18 @@ type restClients struct {
 	mu      sync.Mutex
 	clients map[string]*restClient
 	closed  bool
+	max     int // restMaxClients when 0
 }
 
 // restClient is one named client: a broker connection and one consumer per
 // destination, as ActiveMQ's WebClient keeps them.
 type restClient struct {
-	id    string
-	cl    *broker.Client
-	timer *time.Timer
-	mu    sync.Mutex
-	cons  map[broker.Destination]*restConsumer
+	id      string
+	cl      *broker.Client
+	timer   *time.Timer
+	lastUse time.Time // guarded by restClients.mu
+	mu      sync.Mutex
+	cons    map[broker.Destination]*restConsumer
 }
 
 type restConsumer struct {
@@ -355,14 +359,18 @@ func (rs *restClients) get(b *broker.Broker, id string) (*restClient, error) {
 		return nil, errors.New("web console closed")
 	}
 	if rc := rs.clients[id]; rc != nil {
+		rc.lastUse = time.Now()
 		rc.timer.Reset(restIdle)
 		return rc, nil
+	}
+	if max := cmp.Or(rs.max, restMaxClients); len(rs.clients) >= max {
+		return nil, fmt.Errorf("%d named REST clients are open; end one with action=unsubscribe or let it idle out", max)
 	}
 	cl, err := b.NewClient("")
 	if err != nil {
 		return nil, err
 	}
-	rc := &restClient{id: id, cl: cl, cons: map[broker.Destination]*restConsumer{}}
+	rc := &restClient{id: id, cl: cl, lastUse: time.Now(), cons: map[broker.Destination]*restConsumer{}}
 	rc.timer = time.AfterFunc(restIdle, func() { rs.expire(rc) })
 	if rs.clients == nil {
 		rs.clients = map[string]*restClient{}
@@ -372,20 +380,32 @@ func (rs *restClients) get(b *broker.Broker, id string) (*restClient, error) {
 }
 
 // expire closes a named client that went idle, unless a request holds it.
+// The check and the removal happen under rs.mu, which get holds while it
+// hands the client out, so a request that has just taken the client (its
+// timer firing at that moment) keeps it.
 func (rs *restClients) expire(rc *restClient) {
+	rs.mu.Lock()
+	if rs.clients[rc.id] != rc {
+		rs.mu.Unlock()
+		return // removed already
+	}
+	if idle := time.Since(rc.lastUse); idle < restIdle {
+		rs.mu.Unlock()
+		rc.timer.Reset(restIdle - idle)
+		return
+	}
 	rc.mu.Lock()
+	busy := false
 	for _, cons := range rc.cons {
-		if cons.busy {
-			rc.mu.Unlock()
-			rc.timer.Reset(restIdle)
-			return
-		}
+		busy = busy || cons.busy
 	}
 	rc.mu.Unlock()
-	rs.mu.Lock()
-	if rs.clients[rc.id] == rc {
-		delete(rs.clients, rc.id)
+	if busy {
+		rs.mu.Unlock()
+		rc.timer.Reset(restIdle)
+		return
 	}
+	delete(rs.clients, rc.id)
 	rs.mu.Unlock()
 	rc.cl.Close() // unconsumed messages go back to their queues
 }

@@ -175,3 +175,50 @@ func TestRESTMessageAuth(t *testing.T) {
 		t.Fatal("a refused request sent a message")
 	}
 }
+
+// A named client whose idle timer fires just as a request takes it is not
+// closed under that request.
+func TestRESTClientExpiryRacesUse(t *testing.T) {
+	e := startEnv(t, envOpts{})
+	var rs restClients
+	defer rs.closeAll()
+	rc, err := rs.get(e.b, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.timer.Stop()
+	if _, err := rs.get(e.b, "c1"); err != nil { // a request takes it ...
+		t.Fatal(err)
+	}
+	rs.expire(rc) // ... as the timer set before fires
+	cons, err := rc.consumer(broker.QueueDest("RACE"), "")
+	if err != nil {
+		t.Fatalf("consumer of a client just taken: %v", err)
+	}
+	defer rc.release(broker.QueueDest("RACE"), cons, false)
+	if got, _ := rs.get(e.b, "c1"); got != rc {
+		t.Fatal("the client just taken was dropped")
+	}
+}
+
+// Named clients are capped: each holds a broker connection.
+func TestRESTClientsCapped(t *testing.T) {
+	e := startEnv(t, envOpts{})
+	rs := restClients{max: 3}
+	defer rs.closeAll()
+	for i := range 3 {
+		if _, err := rs.get(e.b, string(rune('a'+i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := rs.get(e.b, "d"); err == nil {
+		t.Fatal("a fourth named client was opened past the cap of 3")
+	}
+	if _, err := rs.get(e.b, "a"); err != nil {
+		t.Fatalf("an open client past the cap: %v", err)
+	}
+	rs.remove("a")
+	if _, err := rs.get(e.b, "d"); err != nil {
+		t.Fatalf("after one was removed: %v", err)
+	}
+}
