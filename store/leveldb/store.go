@@ -946,8 +946,8 @@ func (s *Store) apply(ops []store.Op, done func(store.Position, error), lazy boo
 			done(0, store.ErrClosed)
 			return
 		}
-		// Queued for the writer first and paced after, likewise: the
-		// caller has written the messages these acks stand for.
+		// Queued for the writer first and paced after, likewise: the bound
+		// paces callers, it never holds acks back from the journal.
 		r.lazyOps = s.chargeLazy(len(ops))
 		if !s.enqueue(r) {
 			s.releaseLazy(r.lazyOps)
