@@ -811,40 +811,33 @@ func TestCloseConsumedSkipsPrefetched(t *testing.T) {
 				i, d.Msg.Body, d.DeliveryCount, d.Redelivered, want[i].body, want[i].count)
 		}
 	}
+	// reopen subscribes again and checks the counts of the three
+	// deliveries against wantCount.
+	reopen := func(what string, wantCount func(i int) int32) []*Delivery {
+		t.Helper()
+		if k, err = c.Conn().Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, out); err != nil {
+			t.Fatal(err)
+		}
+		ds := take(3)
+		for i, d := range ds {
+			if w := wantCount(i); d.DeliveryCount != w {
+				t.Fatalf("after %s: %s count %d, want %d", what, d.Msg.Body, d.DeliveryCount, w)
+			}
+		}
+		return ds
+	}
+	same := func(i int) int32 { return want[i].count }
 	// Nothing taken at all (-1): no message counts a delivery.
 	write(ds, 1)
 	k.CloseConsumed(-1, false)
-	if k, err = c.Conn().Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, out); err != nil {
-		t.Fatal(err)
-	}
-	ds = take(3)
-	for i, d := range ds {
-		if d.DeliveryCount != want[i].count {
-			t.Fatalf("after a close with nothing taken: %s count %d, want %d", d.Msg.Body, d.DeliveryCount, want[i].count)
-		}
-	}
+	ds = reopen("a close with nothing taken", same)
 	// A session closing reports its latest delivery, here another
 	// consumer's (number 40): this one's application took none of its own.
 	write(ds, 21)
 	k.CloseConsumed(40, true)
-	if k, err = c.Conn().Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, out); err != nil {
-		t.Fatal(err)
-	}
-	ds = take(3)
-	for i, d := range ds {
-		if d.DeliveryCount != want[i].count {
-			t.Fatalf("after a session close naming another consumer's delivery: %s count %d, want %d", d.Msg.Body, d.DeliveryCount, want[i].count)
-		}
-	}
+	ds = reopen("a session close naming another consumer's delivery", same)
 	// It names this one's "b": "a" and "b" were taken.
 	write(ds, 31)
 	k.CloseConsumed(32, true)
-	if _, err := c.Conn().Subscribe(SubscribeOptions{Dest: q, Prefetch: 10}, out); err != nil {
-		t.Fatal(err)
-	}
-	for i, d := range take(3) {
-		if w := want[i].count + int32(1-i/2); d.DeliveryCount != w {
-			t.Fatalf("after a session close naming this consumer's delivery: %s count %d, want %d", d.Msg.Body, d.DeliveryCount, w)
-		}
-	}
+	reopen("a session close naming this consumer's delivery", func(i int) int32 { return want[i].count + int32(1-i/2) })
 }

@@ -248,7 +248,7 @@ func (a *Acked) Add(o Acked) {
 // killed process never wrote would be durable and those messages lost;
 // after it, such a kill hands back at most what was written since.
 func (a *Acked) Written() {
-	a.Failed()
+	a.journal()
 	a.early.Release()
 	a.early = nil
 }
@@ -256,7 +256,9 @@ func (a *Acked) Written() {
 // Failed journals the acks alone: the write failed, and the messages,
 // gone from their queues, must not come back from the store either. Their
 // senders are left to the store.
-func (a *Acked) Failed() {
+func (a *Acked) Failed() { a.journal() }
+
+func (a *Acked) journal() {
 	if a.b != nil && len(a.ops) > 0 {
 		a.b.ackThen(a.ops, nil)
 	}

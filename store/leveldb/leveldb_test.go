@@ -1040,13 +1040,9 @@ func TestAcksJournaledBeforeIndex(t *testing.T) {
 // While the indexer works on one group of acks, the acks queued behind it
 // reach the journal: a kill then hands back neither group's messages.
 func TestAcksJournaledWhileIndexing(t *testing.T) {
-	dir := t.TempDir()
-	s := openT(t, Options{Dir: dir})
 	const q = "queue://acks"
 	const n = 30
-	for i := uint64(1); i <= n; i++ {
-		mustApply(t, s, addOp(q, i, "m"))
-	}
+	dir, s := openWithMessages(t, q, n)
 	journaled := make(chan struct{}, 2)
 	release := make(chan struct{})
 	afterAckJournal = func() { journaled <- struct{}{} }
@@ -1092,13 +1088,9 @@ func TestAcksJournaledWhileIndexing(t *testing.T) {
 // applied meanwhile reach the journal: a kill then keeps both the new
 // message and the acks.
 func TestAcksJournaledDuringCommit(t *testing.T) {
-	dir := t.TempDir()
-	s := openT(t, Options{Dir: dir})
 	const q = "queue://acks"
 	const n = 20
-	for i := uint64(1); i <= n; i++ {
-		mustApply(t, s, addOp(q, i, "m"))
-	}
+	dir, s := openWithMessages(t, q, n)
 	inCommit := make(chan struct{})
 	release := make(chan struct{})
 	var once sync.Once
@@ -1141,4 +1133,16 @@ func TestAcksJournaledDuringCommit(t *testing.T) {
 	if len(got) != n+1-10 || got[0] != 11 || got[len(got)-1] != n+1 {
 		t.Fatalf("after a kill during the writer's index work: %v, want 11..%d", got, n+1)
 	}
+}
+
+// openWithMessages opens a store in a new directory holding messages 1..n
+// of queue q.
+func openWithMessages(t *testing.T, q string, n uint64) (string, *Store) {
+	t.Helper()
+	dir := t.TempDir()
+	s := openT(t, Options{Dir: dir})
+	for i := uint64(1); i <= n; i++ {
+		mustApply(t, s, addOp(q, i, "m"))
+	}
+	return dir, s
 }

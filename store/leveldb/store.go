@@ -1305,8 +1305,9 @@ func (s *Store) commit(group []*request) {
 	}
 	var indexed chan struct{}
 	if err == nil {
-		// A segment rolled by acks journaled after the group names its
-		// sequence numbers in its header.
+		// Stored now, before the index work: a segment rolled by acks
+		// journaled after the group names its sequence numbers in its
+		// header. (Acks move none, so finish has nothing to store.)
 		s.lastSeq.Store(x.lastSeq)
 		indexed = make(chan struct{})
 		s.indexq <- &ackGroup{after: indexed}
@@ -1425,7 +1426,6 @@ func (s *Store) finish(x *txn, group []*request, err error, end, applied, active
 		return
 	}
 	kick := s.publish(x, active) || rolled
-	s.lastSeq.Store(x.lastSeq)
 	s.pos.Store(end)
 	s.groups.Add(1)
 	s.grouped.Add(uint64(len(group)))
