@@ -13,12 +13,13 @@ import (
 	"io"
 	"maps"
 	"net"
-	"net/url"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"amq/internal/config"
 )
 
 // DefaultURL is where the broker's web console listens by default.
@@ -254,17 +255,18 @@ func parseArgs(verb string, args []string) (*options, error) {
 // at the console's default port: amq browses over HTTP. --url, when given,
 // wins.
 func consoleURL(amqURL string) (string, error) {
-	s := strings.TrimSpace(amqURL)
-	if rest, ok := strings.CutPrefix(s, "failover:"); ok {
-		s = strings.TrimPrefix(rest, "(")
-		s, _, _ = strings.Cut(s, ")")
+	u, err := config.ParseConnectorURI(amqURL)
+	if err == nil && u.Composite {
+		if len(u.Components) == 0 {
+			err = errors.New("no broker in it")
+		} else {
+			u = u.Components[0]
+		}
 	}
-	s, _, _ = strings.Cut(s, ",")
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme == "" || u.Host == "" {
+	if err != nil || u.Host == "" {
 		return "", usageErrorf("--amqurl %q is not a broker URL like tcp://localhost:61616", amqURL)
 	}
-	host := u.Hostname()
+	host := u.Host
 	if host == "0.0.0.0" || host == "::" {
 		host = "localhost"
 	}
